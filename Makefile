@@ -1,0 +1,58 @@
+# Galleria — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-sam
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (the Lambda runtime is Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+$(SAM_VENV)/bin/.installed: requirements/sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
+	@touch $@
+
+install: $(BIN)/.installed ## Create .venv with every pinned dependency
+
+run: install ## Start the local stack on 127.0.0.1:$(PORT) (Ctrl-C stops it)
+	$(BIN)/galleria-local --port $(PORT)
+
+test: install sam-install ## Lint, then run every test (unit, integration, template, e2e)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam $(BIN)/pytest
+
+lint: install ## ruff and cfn-lint only
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+
+format: install ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv
+
+build: sam-install ## sam build (layer and functions, no container)
+	$(SAM_VENV)/bin/sam build
+
+validate: sam-install ## sam validate --lint
+	$(SAM_VENV)/bin/sam validate --lint
+
+clean: ## Remove virtualenvs, build output and caches
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
+
+.PHONY: help install run test lint format sam-install build validate clean

@@ -1,0 +1,1 @@
+"""galleria-admin: create teams, issue and revoke API keys, add credits."""

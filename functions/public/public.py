@@ -1,0 +1,35 @@
+"""API function, no authentication: permanent signed media links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from galleria.api.app import create_resolver, handle
+from galleria.items.media import resolve_media_link
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_resolver()
+
+PUBLIC_ROUTES = frozenset({"GET /media/{teamId}/{itemId}/{rendition}/{signature}"})
+# The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
+REDIRECT_CACHE_CONTROL = "private, max-age=300"
+
+
+@app.get("/media/<teamId>/<itemId>/<rendition>/<signature>")
+def get_media(teamId: str, itemId: str, rendition: str, signature: str) -> Response:  # noqa: N803
+    url = resolve_media_link(teamId, itemId, rendition, signature)
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(app, event, context, public_routes=PUBLIC_ROUTES)

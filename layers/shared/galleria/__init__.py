@@ -1,0 +1,1 @@
+"""Galleria's domain package: models, data access, storage, auth, jobs, providers, images."""

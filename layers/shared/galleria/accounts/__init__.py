@@ -1,0 +1,1 @@
+"""Teams, credits, usage and API keys."""

@@ -1,0 +1,163 @@
+"""Data access for the accounts table: teams (plan, credits, usage) and API keys.
+
+Layout: ``TEAM#{id}/PROFILE`` the team, ``TEAM#{id}/KEY#{key id}`` the team's key records,
+``APIKEY#{sha256}/APIKEY`` the lookup used on every request (one GetItem per auth).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galleria import aws, dynamo
+from galleria.config import get_settings
+from galleria.domain.teams import ApiKey, Team
+from galleria.errors import InsufficientCredits, NotFound
+
+_PROFILE = "PROFILE"
+
+
+def team_key(team_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"TEAM#{team_id}"}, "sk": {"S": _PROFILE}}
+
+
+def _lookup_key(key_hash: str) -> dict[str, Any]:
+    return {"pk": {"S": f"APIKEY#{key_hash}"}, "sk": {"S": "APIKEY"}}
+
+
+class AccountsRepository:
+    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
+        self.table = table_name or get_settings().accounts_table
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("dynamodb")
+
+    # --- teams ---------------------------------------------------------------------
+    def put_team(self, team: Team) -> None:
+        record = {"pk": f"TEAM#{team.id}", "sk": _PROFILE, **team.model_dump(mode="json")}
+        self.client.put_item(
+            TableName=self.table,
+            Item=dynamo.serialize(record),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get_team(self, team_id: str) -> Team:
+        response = self.client.get_item(TableName=self.table, Key=team_key(team_id), ConsistentRead=True)
+        if "Item" not in response:
+            raise NotFound(f"Team {team_id} not found")
+        return Team.model_validate(dynamo.deserialize(response["Item"]))
+
+    def add_credits(self, team_id: str, amount: int) -> int:
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key=team_key(team_id),
+                UpdateExpression="ADD credits :amount",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":amount": dynamo.value(amount)},
+                ReturnValues="UPDATED_NEW",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            raise NotFound(f"Team {team_id} not found") from exc
+        return int(response["Attributes"]["credits"]["N"])
+
+    def reserve_credits_op(self, team_id: str, amount: int) -> dict[str, Any]:
+        """A transaction part that takes ``amount`` credits only if the balance covers it."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": team_key(team_id),
+                "UpdateExpression": "SET credits = credits - :amount",
+                "ConditionExpression": "credits >= :amount",
+                "ExpressionAttributeValues": {":amount": dynamo.value(amount)},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def refund_credits_op(self, team_id: str, amount: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": team_key(team_id),
+                "UpdateExpression": "ADD credits :amount",
+                "ExpressionAttributeValues": {":amount": dynamo.value(amount)},
+            }
+        }
+
+    def add_usage_op(self, team_id: str, *, bytes_delta: int, items_delta: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": team_key(team_id),
+                "UpdateExpression": "ADD storage_used :bytes, item_count :items",
+                "ExpressionAttributeValues": {
+                    ":bytes": dynamo.value(bytes_delta),
+                    ":items": dynamo.value(items_delta),
+                },
+            }
+        }
+
+    @staticmethod
+    def insufficient_credits(reason: dict[str, Any], required: int) -> InsufficientCredits:
+        """Build the 402 from a cancelled reservation (the reason carries the old balance)."""
+        balance = dynamo.deserialize(reason.get("Item", {})).get("credits", 0)
+        return InsufficientCredits(required=required, balance=int(balance))
+
+    # --- API keys --------------------------------------------------------------------
+    def put_key(self, key: ApiKey) -> None:
+        record = key.model_dump(mode="json")
+        self.client.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": team_key(key.team_id),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": dynamo.serialize({"pk": f"TEAM#{key.team_id}", "sk": f"KEY#{key.key_id}", **record}),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": dynamo.serialize({"pk": f"APIKEY#{key.key_hash}", "sk": "APIKEY", **record}),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+    def find_key(self, key_hash: str) -> ApiKey | None:
+        response = self.client.get_item(TableName=self.table, Key=_lookup_key(key_hash))
+        if "Item" not in response:
+            return None
+        return ApiKey.model_validate(dynamo.deserialize(response["Item"]))
+
+    def list_keys(self, team_id: str) -> list[ApiKey]:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :key)",
+            ExpressionAttributeValues={":pk": {"S": f"TEAM#{team_id}"}, ":key": {"S": "KEY#"}},
+        )
+        return [ApiKey.model_validate(dynamo.deserialize(i)) for i in response["Items"]]
+
+    def revoke_key(self, key: ApiKey, revoked_at: str) -> None:
+        """Delete the lookup (the key stops working) and keep the team's record for audit."""
+        self.client.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": _lookup_key(key.key_hash)}},
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {"pk": {"S": f"TEAM#{key.team_id}"}, "sk": {"S": f"KEY#{key.key_id}"}},
+                        "UpdateExpression": "SET revoked_at = :at",
+                        "ExpressionAttributeValues": {":at": {"S": revoked_at}},
+                    }
+                },
+            ]
+        )

@@ -1,0 +1,27 @@
+"""Absolute URLs handed out in responses: permanent media links and presigned tmp links."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from galleria import media_links
+from galleria.config import get_settings
+from galleria.domain.items import Rendition
+
+
+def base_url(event: APIGatewayProxyEventV2) -> str:
+    """PUBLIC_BASE_URL when set, else the scheme and host the request came to."""
+    configured = get_settings().public_base_url
+    if configured:
+        return configured.rstrip("/")
+    scheme = event.get_header_value("x-forwarded-proto") or "https"
+    host = event.get_header_value("host") or event.request_context.domain_name
+    return f"{scheme}://{host}"
+
+
+class LinkBuilder:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def media(self, team_id: str, item_id: str, rendition: Rendition) -> str:
+        return self.base + media_links.media_path(team_id, item_id, rendition)

@@ -1,0 +1,102 @@
+"""Domain → response mapping (URLs are built here, from the request's base URL)."""
+
+from __future__ import annotations
+
+from galleria.api.links import LinkBuilder
+from galleria.api.schemas import (
+    AccountOut,
+    GenerateImageResponse,
+    GenerationOut,
+    ImageOut,
+    ItemOut,
+    JobErrorOut,
+    JobOut,
+    RateLimitOut,
+    StorageOut,
+)
+from galleria.domain.items import Item, Rendition
+from galleria.domain.jobs import ImageResult, Job, JobStatus
+from galleria.domain.teams import Team
+from galleria.storage import MediaStorage
+
+TMP_LINK_SECONDS = 3600
+
+
+def format_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" or value >= 10 else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def item_out(item: Item, links: LinkBuilder) -> ItemOut:
+    return ItemOut(
+        **item.model_dump(
+            include={
+                "id", "type", "prompt", "title", "model", "style_preset", "aspect_ratio", "seed", "width",
+                "height", "mime_type", "file_size", "tags", "favorite", "collections", "visibility", "source",
+                "parent_id", "rating", "archived", "sha256", "created_at", "updated_at", "deleted_at",
+            }
+        ),
+        url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
+        thumbnail_url=links.media(item.team_id, item.id, Rendition.THUMB_512),
+        generation=GenerationOut(**item.generation.model_dump()) if item.generation else None,
+    )
+
+
+def image_out(job: Job, image: ImageResult, links: LinkBuilder, storage: MediaStorage) -> ImageOut:
+    if image.gallery_id:
+        url = links.media(job.team_id, image.gallery_id, Rendition.ORIGINAL)
+        thumbnail = links.media(job.team_id, image.gallery_id, Rendition.THUMB_512)
+    else:
+        url = storage.presigned_get(image.object_key, seconds=TMP_LINK_SECONDS)
+        thumbnail = storage.presigned_get(image.thumbnail_key, seconds=TMP_LINK_SECONDS) if image.thumbnail_key else None
+    return ImageOut(
+        url=url,
+        thumbnail_url=thumbnail,
+        text=image.text,
+        mime_type=image.mime_type,
+        file_size=image.file_size,
+        width=image.width,
+        height=image.height,
+        gallery_id=image.gallery_id,
+    )
+
+
+def generation_result(job: Job, links: LinkBuilder, storage: MediaStorage) -> GenerateImageResponse:
+    images = [image_out(job, image, links, storage) for image in job.images]
+    return GenerateImageResponse(
+        images=images, num_images=len(images), job_id=job.id, credits_charged=job.credits_charged
+    )
+
+
+def job_out(job: Job, links: LinkBuilder, storage: MediaStorage) -> JobOut:
+    return JobOut(
+        id=job.id,
+        type=job.type.value,
+        status=job.status.value,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        result=generation_result(job, links, storage) if job.status is JobStatus.SUCCEEDED else None,
+        error=JobErrorOut(**job.error.model_dump()) if job.error else None,
+    )
+
+
+def account_out(team: Team) -> AccountOut:
+    limit = team.limits.storage_bytes
+    return AccountOut(
+        team_id=team.id,
+        name=team.name,
+        plan=team.plan.value,
+        credits=team.credits,
+        storage=StorageOut(
+            used=team.storage_used,
+            limit=limit,
+            used_formatted=format_bytes(team.storage_used),
+            limit_formatted=format_bytes(limit) if limit is not None else "Unlimited",
+            item_count=team.item_count,
+        ),
+        rate_limit=RateLimitOut(requests_per_minute=team.limits.requests_per_minute),
+    )

@@ -1,0 +1,210 @@
+"""Request and response models of the HTTP API (camelCase lives only here)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from galleria import ids
+from galleria.catalog import ASPECT_RATIOS, STYLE_PRESETS
+
+AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21"]
+StylePreset = Literal[
+    "none",
+    "photographic",
+    "digital-art",
+    "comic-book",
+    "fantasy-art",
+    "analog-film",
+    "neon-punk",
+    "isometric",
+    "low-poly",
+    "origami",
+    "line-art",
+    "cinematic",
+    "3d-model",
+]
+assert set(AspectRatio.__args__) == set(ASPECT_RATIOS)  # type: ignore[attr-defined]
+assert set(StylePreset.__args__) == set(STYLE_PRESETS)  # type: ignore[attr-defined]
+
+ItemId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.ITEM))]
+CollectionId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.COLLECTION))]
+JobId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.JOB))]
+Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class RequestModel(BaseModel):
+    """Requests: camelCase names, unknown fields rejected, no silent type coercion."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+# --- generation ------------------------------------------------------------------------
+class GenerateImageRequest(RequestModel):
+    prompt: Prompt
+    model: str | None = None
+    aspect_ratio: AspectRatio = "1:1"
+    num_images: Annotated[int, Field(ge=1, le=4)] = 1
+    style_preset: StylePreset = "none"
+    source_image: str | None = None
+    source_item_id: ItemId | None = None
+    save_to_gallery: bool = True
+    gallery_tags: Annotated[list[str], Field(max_length=50)] = []
+    collection_id: CollectionId | None = None
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
+    async_: bool = Field(default=False, alias="async")
+    dry_run: bool = False
+
+
+class ImageOut(ResponseModel):
+    url: str
+    thumbnail_url: str | None
+    text: str | None
+    mime_type: str
+    file_size: int
+    width: int
+    height: int
+    gallery_id: str | None
+    image: str | None = None
+
+
+class GenerateImageResponse(ResponseModel):
+    images: list[ImageOut]
+    num_images: int
+    job_id: str
+    credits_charged: int
+
+
+class JobAccepted(ResponseModel):
+    job_id: str
+    status: str
+    status_url: str
+
+
+class PriceQuote(ResponseModel):
+    credits_required: int
+    balance: int
+    model: str
+    num_images: int
+
+
+class JobErrorOut(ResponseModel):
+    code: str
+    message: str
+
+
+class JobOut(ResponseModel):
+    id: str
+    type: str
+    status: str
+    created_at: str
+    updated_at: str
+    result: GenerateImageResponse | None
+    error: JobErrorOut | None
+
+
+# --- catalogue and account -------------------------------------------------------------
+class CapabilitiesOut(ResponseModel):
+    aspect_ratios: list[str]
+    max_images: int
+    source_image: bool
+    edit: bool
+    seed: bool
+
+
+class ModelOut(ResponseModel):
+    id: str
+    provider: str
+    speed: str
+    best_for: str
+    available: bool
+    price_per_image: int
+    default: bool
+    capabilities: CapabilitiesOut
+
+
+class ModelsResponse(ResponseModel):
+    models: list[ModelOut]
+    aspect_ratios: list[str]
+    style_presets: list[str]
+
+
+class StorageOut(ResponseModel):
+    used: int
+    limit: int | None
+    used_formatted: str
+    limit_formatted: str
+    item_count: int
+
+
+class RateLimitOut(ResponseModel):
+    requests_per_minute: int
+
+
+class AccountOut(ResponseModel):
+    team_id: str
+    name: str
+    plan: str
+    credits: int
+    storage: StorageOut
+    rate_limit: RateLimitOut
+
+
+# --- gallery ---------------------------------------------------------------------------
+class GenerationOut(ResponseModel):
+    provider: str
+    model_version: str
+    request: dict[str, Any]
+    seed_used: int | None
+    provider_request_id: str | None
+    reproducible: bool
+
+
+class ItemOut(ResponseModel):
+    id: str
+    type: str
+    url: str
+    thumbnail_url: str
+    prompt: str
+    title: str | None
+    model: str
+    style_preset: str
+    aspect_ratio: str
+    seed: int | None
+    width: int
+    height: int
+    mime_type: str
+    file_size: int
+    tags: list[str]
+    favorite: bool
+    collections: list[str]
+    visibility: str
+    source: str
+    parent_id: str | None
+    rating: int
+    archived: bool
+    sha256: str
+    generation: GenerationOut | None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+class ItemDetailOut(ItemOut):
+    variants: list[ItemOut] = []
+    parent: ItemOut | None = None
+    purge_at: str | None = None
+
+
+class GalleryPage(ResponseModel):
+    items: list[ItemOut]
+    total: int
+    page: int
+    page_size: int
+    next_cursor: str | None

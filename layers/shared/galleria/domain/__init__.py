@@ -1,0 +1,1 @@
+"""Domain models: what the service reasons about, independent of HTTP and DynamoDB shapes."""

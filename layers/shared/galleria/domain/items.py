@@ -1,0 +1,60 @@
+"""Gallery items and the renditions stored for each."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Rendition(StrEnum):
+    ORIGINAL = "original"
+    THUMB_256 = "thumb-256"
+    THUMB_512 = "thumb-512"
+
+
+class GenerationRecord(BaseModel):
+    """What it takes to reproduce an item: who made it, from which request, with which seed."""
+
+    provider: str
+    model_version: str
+    request: dict[str, Any]
+    seed_used: int | None = None
+    provider_request_id: str | None = None
+    reproducible: bool = False
+
+
+class Item(BaseModel):
+    id: str
+    team_id: str
+    type: str = "image"
+    prompt: str
+    title: str | None = None
+    model: str
+    style_preset: str = "none"
+    aspect_ratio: str = "1:1"
+    seed: int | None = None
+    width: int
+    height: int
+    mime_type: str
+    file_size: int
+    tags: list[str] = Field(default_factory=list)
+    favorite: bool = False
+    collections: list[str] = Field(default_factory=list)
+    visibility: str = "private"
+    source: str = "generated"
+    parent_id: str | None = None
+    rating: int = 0
+    archived: bool = False
+    sha256: str
+    generation: GenerationRecord | None = None
+    object_keys: dict[Rendition, str]
+    storage_bytes: int
+    created_at: str
+    updated_at: str
+    deleted_at: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.deleted_at is None

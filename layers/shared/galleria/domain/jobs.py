@@ -1,0 +1,64 @@
+"""Background jobs: what was asked, where it stands, what it produced."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class JobType(StrEnum):
+    GENERATE = "generate"
+    EDIT = "edit"
+    DERIVE = "derive"
+    EXPORT = "export"
+
+
+class ImageResult(BaseModel):
+    """One produced image: a gallery item, or a tmp/ object when saveToGallery is false."""
+
+    gallery_id: str | None = None
+    object_key: str
+    thumbnail_key: str | None = None
+    mime_type: str
+    file_size: int
+    width: int
+    height: int
+    text: str | None = None
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class Job(BaseModel):
+    id: str
+    team_id: str
+    type: JobType
+    status: JobStatus = JobStatus.QUEUED
+    created_at: str
+    updated_at: str
+    request: dict[str, Any]
+    model: str
+    num_images: int
+    price_per_image: int
+    credits_reserved: int
+    item_ids: list[str] = Field(default_factory=list)
+    save_to_gallery: bool = True
+    source_key: str | None = None
+    images: list[ImageResult] = Field(default_factory=list)
+    credits_charged: int = 0
+    error: JobError | None = None

@@ -1,0 +1,1 @@
+"""Image generation: the request side (API) and the job side (worker)."""

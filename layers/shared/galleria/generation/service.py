@@ -1,0 +1,150 @@
+"""The API side of generation: check the request, price it, reserve credits, queue the job."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from galleria import aws, clock, ids
+from galleria.accounts.repository import AccountsRepository
+from galleria.catalog import ModelInfo, find_model
+from galleria.config import get_settings
+from galleria.domain.jobs import Job, JobError, JobStatus, JobType
+from galleria.errors import InvalidRequest, ModelUnavailable
+from galleria.generation.spec import GenerationSpec
+from galleria.items.repository import ItemsRepository
+from galleria.jobs.repository import JobsRepository
+from galleria.storage import MediaStorage, tmp_object_key
+from galleria.transactions import TransactionCancelled, transact_write
+
+
+@dataclass(frozen=True)
+class Quote:
+    credits_required: int
+    balance: int
+    model: str
+    num_images: int
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    data: bytes
+    mime_type: str
+
+
+def resolve_model(model_id: str | None) -> ModelInfo:
+    settings = get_settings()
+    model_id = model_id or settings.effective_default_model
+    model = find_model(model_id)
+    if model is None:
+        raise InvalidRequest(
+            f"Unknown model '{model_id}'; GET /api/v1/models lists the models", code="invalid_model"
+        )
+    if not model.available(settings):
+        raise ModelUnavailable(f"Model {model.id} is not configured in this deployment (its provider key is not set)")
+    return model
+
+
+def check_capabilities(model: ModelInfo, spec: GenerationSpec) -> None:
+    if spec.num_images > model.max_images:
+        raise InvalidRequest(f"Invalid field 'numImages': {model.id} makes at most {model.max_images} images")
+    if spec.aspect_ratio not in model.aspect_ratios:
+        raise InvalidRequest(f"Invalid field 'aspectRatio': {model.id} does not support {spec.aspect_ratio}")
+    if (spec.source_image or spec.source_item_id) and not model.source_image:
+        raise InvalidRequest(f"{model.id} does not accept a source image", code="invalid_image")
+
+
+class GenerationService:
+    def __init__(
+        self,
+        accounts: AccountsRepository | None = None,
+        jobs: JobsRepository | None = None,
+        items: ItemsRepository | None = None,
+        storage: MediaStorage | None = None,
+    ) -> None:
+        self.accounts = accounts or AccountsRepository()
+        self.jobs = jobs or JobsRepository()
+        self.items = items or ItemsRepository()
+        self.storage = storage or MediaStorage()
+
+    def quote(self, team_id: str, model: ModelInfo, spec: GenerationSpec) -> Quote:
+        team = self.accounts.get_team(team_id)
+        return Quote(
+            credits_required=model.price_per_image * spec.num_images,
+            balance=team.credits,
+            model=model.id,
+            num_images=spec.num_images,
+        )
+
+    def submit(self, team_id: str, model: ModelInfo, spec: GenerationSpec, source: SourceImage | None) -> Job:
+        """Reserve the credits and create the job in one transaction, then queue it."""
+        if spec.source_item_id:
+            self.items.get(team_id, spec.source_item_id)  # another team's id is simply not found
+        cost = model.price_per_image * spec.num_images
+        now = clock.now()
+        job_id = ids.new_id(ids.JOB)
+        at_ms = int(now.timestamp() * 1000)
+        job = Job(
+            id=job_id,
+            team_id=team_id,
+            type=JobType.GENERATE,
+            created_at=clock.iso(now),
+            updated_at=clock.iso(now),
+            request=spec.as_record(),
+            model=model.id,
+            num_images=spec.num_images,
+            price_per_image=model.price_per_image,
+            credits_reserved=cost,
+            # Item ids are fixed up front so a redelivered job finds the items it already made.
+            item_ids=[ids.new_id(ids.ITEM, at_ms=at_ms) for _ in range(spec.num_images)] if spec.save_to_gallery else [],
+            save_to_gallery=spec.save_to_gallery,
+        )
+        if source is not None:
+            job = job.model_copy(update={"source_key": tmp_object_key(team_id, job_id, "source")})
+            self.storage.put(job.source_key, source.data, source.mime_type)  # type: ignore[arg-type]
+        try:
+            transact_write([self.accounts.reserve_credits_op(team_id, cost), self.jobs.put_new_op(job)])
+        except TransactionCancelled as exc:
+            if exc.failed_condition(0):
+                raise self.accounts.insufficient_credits(exc.reasons[0], cost) from exc
+            raise
+        self._enqueue(job)
+        return job
+
+    def _enqueue(self, job: Job) -> None:
+        try:
+            aws.client("sqs").send_message(
+                QueueUrl=get_settings().generation_queue_url, MessageBody=json.dumps({"jobId": job.id})
+            )
+        except Exception:
+            failed = job.model_copy(
+                update={
+                    "status": JobStatus.FAILED,
+                    "updated_at": clock.now_iso(),
+                    "error": JobError(code="internal_error", message="The job could not be queued"),
+                }
+            )
+            transact_write([self.jobs.finish_op(failed), self.accounts.refund_credits_op(job.team_id, job.credits_reserved)])
+            raise
+
+    def wait(self, job: Job, timeout_seconds: float) -> Job:
+        """Poll until the job finishes or the time is up (the caller then answers 202)."""
+        deadline = time.monotonic() + timeout_seconds
+        delay = 0.1
+        while time.monotonic() < deadline:
+            current = self.jobs.find(job.id)
+            if current is not None and current.status.finished:
+                return current
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 1.0)
+        return self.jobs.find(job.id) or job
+
+
+def decode_source_image(data_url: str) -> SourceImage:
+    """Decode and check a ``data:`` URL: real image, allowed type, size and pixel limits."""
+    from galleria.imaging.decode import open_image, parse_data_url
+
+    mime_type, data = parse_data_url(data_url, max_bytes=10 * 1024 * 1024)
+    open_image(data)
+    return SourceImage(data=data, mime_type=mime_type)

@@ -1,0 +1,27 @@
+"""The normalised generation request: what a job runs and what an item records."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class GenerationSpec(BaseModel):
+    """Stored on the job and, as ``generation.request``, on every item it makes (camelCase)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    prompt: str
+    model: str
+    aspect_ratio: str = "1:1"
+    num_images: int = 1
+    style_preset: str = "none"
+    seed: int | None = None
+    source_item_id: str | None = None
+    source_image: bool = False  # the bytes live in tmp/; the record says only that there was one
+    save_to_gallery: bool = True
+    gallery_tags: list[str] = []
+    collection_id: str | None = None
+
+    def as_record(self) -> dict[str, object]:
+        return self.model_dump(by_alias=True, mode="json")

@@ -1,0 +1,235 @@
+"""The job side of generation: run the provider, store originals and thumbnails, create items.
+
+Everything here is safe to run twice for the same job (SQS delivers at least once): item ids
+are fixed on the job, items are created with a condition, and the outcome — with its refund —
+is recorded by one conditional transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from aws_lambda_powertools import Logger
+
+from galleria import clock
+from galleria.accounts.repository import AccountsRepository
+from galleria.domain.items import GenerationRecord, Item, Rendition
+from galleria.domain.jobs import ImageResult, Job, JobError, JobStatus
+from galleria.domain.teams import Team
+from galleria.generation.spec import GenerationSpec
+from galleria.items.repository import ItemsRepository
+from galleria.jobs.repository import JobsRepository
+from galleria.providers.base import ImageProvider, ProviderError, ProviderImage, ProviderRequest
+from galleria.providers.registry import provider_for
+from galleria.storage import MediaStorage, item_object_key, tmp_object_key
+from galleria.transactions import TransactionCancelled, transact_write
+
+logger = Logger(child=True)
+
+THUMBNAIL_SIZES = (512, 256)
+
+
+def base_seed(job: Job, spec: GenerationSpec) -> int:
+    """The asked seed, or one derived from the job id so a redelivery draws the same images."""
+    if spec.seed is not None:
+        return spec.seed
+    return int.from_bytes(hashlib.sha256(job.id.encode()).digest()[:4], "big")
+
+
+class GenerationWorker:
+    def __init__(
+        self,
+        jobs: JobsRepository | None = None,
+        items: ItemsRepository | None = None,
+        accounts: AccountsRepository | None = None,
+        storage: MediaStorage | None = None,
+        providers: Callable[[str], ImageProvider] = provider_for,
+    ) -> None:
+        self.jobs = jobs or JobsRepository()
+        self.items = items or ItemsRepository()
+        self.accounts = accounts or AccountsRepository()
+        self.storage = storage or MediaStorage()
+        self.providers = providers
+
+    def run(self, job_id: str) -> Job | None:
+        job = self.jobs.find(job_id)
+        if job is None:
+            logger.warning("job not found, message dropped", job_id=job_id)
+            return None
+        if job.status.finished or not self.jobs.mark_running(job.id, clock.now_iso()):
+            logger.info("job already finished", job_id=job_id)
+            return job
+        spec = GenerationSpec.model_validate(job.request)
+        team = self.accounts.get_team(job.team_id)
+        provider = self.providers(job.model)
+        source = self.storage.get(job.source_key) if job.source_key else None
+        if spec.source_item_id and source is None:
+            source = self._source_item_bytes(job.team_id, spec.source_item_id)
+        seed = base_seed(job, spec)
+
+        def make(index: int) -> ImageResult | JobError:
+            request = ProviderRequest(
+                prompt=spec.prompt,
+                aspect_ratio=spec.aspect_ratio,
+                style_preset=spec.style_preset,
+                seed=(seed + index) % 2**32,
+                source_image=source,
+            )
+            try:
+                return self._make_image(job, spec, team, provider, request, index)
+            except ProviderError as exc:
+                logger.warning("image failed", job_id=job.id, index=index, reason=str(exc))
+                return JobError(code=exc.code, message=str(exc))
+
+        with ThreadPoolExecutor(max_workers=min(4, job.num_images)) as pool:
+            outcomes = list(pool.map(make, range(job.num_images)))
+        return self._finish(job, outcomes)
+
+    def fail(self, job_id: str, message: str) -> None:
+        """Give up on a job (last delivery of a message that kept failing): refund it all."""
+        job = self.jobs.find(job_id)
+        if job is None or job.status.finished:
+            return
+        failed = job.model_copy(
+            update={
+                "status": JobStatus.FAILED,
+                "updated_at": clock.now_iso(),
+                "error": JobError(code="generation_failed", message=message),
+            }
+        )
+        self._record(failed, refund=job.credits_reserved)
+
+    # --- one image ---------------------------------------------------------------------
+    def _make_image(
+        self, job: Job, spec: GenerationSpec, team: Team, provider: ImageProvider, request: ProviderRequest, index: int
+    ) -> ImageResult:
+        if job.save_to_gallery:
+            existing = self.items.find(job.team_id, job.item_ids[index])
+            if existing is not None:
+                return _result_from_item(existing, text=None)
+        image = provider.generate(request)
+        if not job.save_to_gallery:
+            return self._store_tmp(job, image, index)
+        return self._store_item(job, spec, team, image, job.item_ids[index])
+
+    def _store_tmp(self, job: Job, image: ProviderImage, index: int) -> ImageResult:
+        from galleria.imaging.convert import image_info
+        from galleria.imaging.thumbnails import make_thumbnails
+
+        info = image_info(image.data)
+        key = tmp_object_key(job.team_id, job.id, f"{index}.{info.format.lower()}")
+        thumb_key = tmp_object_key(job.team_id, job.id, f"{index}-thumb-512.webp")
+        self.storage.put(key, image.data, image.mime_type)
+        self.storage.put(thumb_key, make_thumbnails(image.data, sizes=(512,))[512], "image/webp")
+        return ImageResult(
+            object_key=key,
+            thumbnail_key=thumb_key,
+            mime_type=image.mime_type,
+            file_size=len(image.data),
+            width=info.width,
+            height=info.height,
+            text=image.text,
+        )
+
+    def _store_item(self, job: Job, spec: GenerationSpec, team: Team, image: ProviderImage, item_id: str) -> ImageResult:
+        from galleria.imaging.convert import image_info
+        from galleria.imaging.thumbnails import make_thumbnails
+
+        info = image_info(image.data)
+        thumbnails = make_thumbnails(image.data, sizes=THUMBNAIL_SIZES)
+        keys = {Rendition.ORIGINAL: item_object_key(job.team_id, item_id, Rendition.ORIGINAL, image.mime_type)}
+        self.storage.put(keys[Rendition.ORIGINAL], image.data, image.mime_type)
+        for size, data in thumbnails.items():
+            rendition = Rendition(f"thumb-{size}")
+            keys[rendition] = item_object_key(job.team_id, item_id, rendition, "image/webp")
+            self.storage.put(keys[rendition], data, "image/webp")
+        now = clock.now_iso()
+        item = Item(
+            id=item_id,
+            team_id=job.team_id,
+            prompt=spec.prompt,
+            model=job.model,
+            style_preset=spec.style_preset,
+            aspect_ratio=spec.aspect_ratio,
+            seed=image.seed_used,
+            width=info.width,
+            height=info.height,
+            mime_type=image.mime_type,
+            file_size=len(image.data),
+            tags=spec.gallery_tags,
+            collections=[spec.collection_id] if spec.collection_id else [],
+            visibility=team.limits.default_visibility,
+            sha256=hashlib.sha256(image.data).hexdigest(),
+            generation=GenerationRecord(
+                provider=image.provider,
+                model_version=image.model_version,
+                request=spec.as_record(),
+                seed_used=image.seed_used,
+                provider_request_id=image.provider_request_id,
+                reproducible=image.reproducible,
+            ),
+            object_keys=keys,
+            storage_bytes=len(image.data) + sum(len(t) for t in thumbnails.values()),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            transact_write(
+                [
+                    self.items.put_new_op(item),
+                    self.accounts.add_usage_op(job.team_id, bytes_delta=item.storage_bytes, items_delta=1),
+                ]
+            )
+        except TransactionCancelled as exc:
+            if not exc.failed_condition(0):
+                raise
+            item = self.items.get(job.team_id, item_id)  # made by an earlier delivery
+        return _result_from_item(item, text=image.text)
+
+    def _source_item_bytes(self, team_id: str, item_id: str) -> bytes | None:
+        item = self.items.find(team_id, item_id)
+        return self.storage.get(item.object_keys[Rendition.ORIGINAL]) if item else None
+
+    # --- outcome -----------------------------------------------------------------------
+    def _finish(self, job: Job, outcomes: list[ImageResult | JobError]) -> Job:
+        images = [o for o in outcomes if isinstance(o, ImageResult)]
+        errors = [o for o in outcomes if isinstance(o, JobError)]
+        refund = len(errors) * job.price_per_image
+        finished = job.model_copy(
+            update={
+                "status": JobStatus.SUCCEEDED if images else JobStatus.FAILED,
+                "updated_at": clock.now_iso(),
+                "images": images,
+                "credits_charged": job.credits_reserved - refund,
+                "error": errors[0] if errors and not images else None,
+            }
+        )
+        self._record(finished, refund=refund)
+        logger.info("job finished", job_id=job.id, status=finished.status, images=len(images), refunded=refund)
+        return finished
+
+    def _record(self, job: Job, *, refund: int) -> None:
+        parts = [self.jobs.finish_op(job)]
+        if refund:
+            parts.append(self.accounts.refund_credits_op(job.team_id, refund))
+        try:
+            transact_write(parts)
+        except TransactionCancelled as exc:
+            if not exc.failed_condition(0):
+                raise
+            logger.info("job outcome already recorded", job_id=job.id)
+
+
+def _result_from_item(item: Item, *, text: str | None) -> ImageResult:
+    return ImageResult(
+        gallery_id=item.id,
+        object_key=item.object_keys[Rendition.ORIGINAL],
+        thumbnail_key=item.object_keys.get(Rendition.THUMB_512),
+        mime_type=item.mime_type,
+        file_size=item.file_size,
+        width=item.width,
+        height=item.height,
+        text=text,
+    )

@@ -1,0 +1,1 @@
+"""Gallery items: data access and the logic behind the gallery routes."""

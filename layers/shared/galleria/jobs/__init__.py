@@ -1,0 +1,1 @@
+"""Background jobs: records, queueing and waiting."""

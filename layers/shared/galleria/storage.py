@@ -1,0 +1,48 @@
+"""Data access for the media bucket: object layout, bytes in and out, presigned URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galleria import aws
+from galleria.config import get_settings
+from galleria.domain.items import Rendition
+
+PRESIGN_SECONDS = 15 * 60
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+
+
+def extension_for(mime_type: str) -> str:
+    return _EXTENSIONS.get(mime_type, "bin")
+
+
+def item_object_key(team_id: str, item_id: str, rendition: Rendition, mime_type: str) -> str:
+    name = rendition.value if rendition is not Rendition.ORIGINAL else "original"
+    return f"teams/{team_id}/items/{item_id}/{name}.{extension_for(mime_type)}"
+
+
+def tmp_object_key(team_id: str, job_id: str, name: str) -> str:
+    """Objects under tmp/ expire after a day (bucket lifecycle rule)."""
+    return f"tmp/{team_id}/{job_id}/{name}"
+
+
+class MediaStorage:
+    def __init__(self, bucket: str | None = None, client: Any | None = None) -> None:
+        self.bucket = bucket or get_settings().media_bucket
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("s3")
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def presigned_get(self, key: str, *, seconds: int = PRESIGN_SECONDS, download_name: str | None = None) -> str:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if download_name:
+            params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)

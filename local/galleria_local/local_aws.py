@@ -1,0 +1,59 @@
+"""The local AWS: moto in server mode on loopback, and the clients and variables that point at it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from galleria_local.intrinsics import REGION
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class LocalAws:
+    """A moto server on an ephemeral port; `client()` and `environment()` both aim at it."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._host = host
+        self._server: ThreadedMotoServer | None = None
+        self._session = boto3.session.Session(
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=REGION,
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.endpoint_url = ""
+
+    def start(self) -> None:
+        # Werkzeug logs every request moto serves; the gateway's access log is the one worth reading.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = ThreadedMotoServer(ip_address=self._host, port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str) -> Any:
+        """A cached boto3 client (boto3 clients are thread-safe; creating them is not cheap)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
+            return self._clients[service]
+
+    def environment(self) -> dict[str, str]:
+        """The variables that send any AWS SDK in a process to this moto server."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            **CREDENTIALS,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
