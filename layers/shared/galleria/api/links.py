@@ -14,8 +14,8 @@ def base_url(event: APIGatewayProxyEventV2) -> str:
     configured = get_settings().public_base_url
     if configured:
         return configured.rstrip("/")
-    scheme = event.get_header_value("x-forwarded-proto") or "https"
-    host = event.get_header_value("host") or event.request_context.domain_name
+    scheme = event.headers.get("x-forwarded-proto") or "https"
+    host = event.headers.get("host") or event.request_context.domain_name
     return f"{scheme}://{host}"
 
 

@@ -1,0 +1,276 @@
+"""Execution environments: per function, a pool of spawned worker processes, like Lambda's sandboxes.
+
+A worker is started on demand (its cold start imports the handler), reused while warm, and killed
+when an invocation outlives the function's Timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from galleria_local.functions import FunctionSpec
+from galleria_local.intrinsics import ACCOUNT_ID, REGION
+from galleria_local.worker import Invocation, WorkerConfig, serve
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_ERROR_TYPE = "Sandbox.Timedout"
+MAX_WORKERS_PER_FUNCTION = 8
+# Lambda gives a function's init (imports at module level) 10 seconds.
+INIT_TIMEOUT_SECONDS = 10.0
+_STOP_GRACE_SECONDS = 1.0
+# Taken from the local stack's own environment: what a developer's shell must lend the functions.
+INHERITED_VARIABLES = ("PATH", "HOME", "LANG", "GEMINI_API_KEY", "OPENAI_API_KEY", "BFL_API_KEY")
+
+
+@dataclass(frozen=True)
+class FunctionError:
+    """Lambda's error document for an invocation that did not return."""
+
+    error_type: str
+    message: str
+    stack_trace: tuple[str, ...] = ()
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> FunctionError:
+        return cls(document["errorType"], document["errorMessage"], tuple(document.get("stackTrace", ())))
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    request_id: str
+    duration_ms: float
+    payload: Any = None
+    error: FunctionError | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.error is not None and self.error.error_type == TIMEOUT_ERROR_TYPE
+
+
+class _InvocationFailed(Exception):
+    def __init__(self, error: FunctionError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    started: float = field(default_factory=time.monotonic)
+
+    def stop(self) -> None:
+        """Ask the worker to exit; terminate it, then kill it, if it does not."""
+        try:
+            self.connection.send(None)
+        except (OSError, ValueError):
+            pass  # already gone
+        self.process.join(_STOP_GRACE_SECONDS)
+        for end in (self.process.terminate, self.process.kill):
+            if not self.process.is_alive():
+                break
+            end()
+            self.process.join(_STOP_GRACE_SECONDS)
+        self.connection.close()
+
+
+class FunctionPool:
+    """Invokes one function in up to `max_workers` processes at once; extra callers wait for a free one."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        aws_environment: Mapping[str, str],
+        log_dir: Path,
+        max_workers: int = MAX_WORKERS_PER_FUNCTION,
+    ) -> None:
+        self.spec = spec
+        self.log_path = log_dir / f"{spec.logical_id}.log"
+        self._environment = lambda_environment(spec, aws_environment)
+        self._max_workers = max_workers
+        self._context = multiprocessing.get_context("spawn")
+        self._condition = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._workers: set[_Worker] = set()
+        self._starting = 0
+        self._closed = False
+
+    @property
+    def worker_count(self) -> int:
+        with self._condition:
+            return len(self._workers)
+
+    def invoke(self, event: Any, *, wait_limit_seconds: float | None = None) -> InvocationResult:
+        """Run the handler on `event`. `wait_limit_seconds` caps the whole wait (cold start included)
+        below the function's Timeout, as API Gateway's integration timeout does; the worker is killed then too."""
+        request_id = str(uuid.uuid4())
+        started = time.monotonic()
+        limit = started + wait_limit_seconds if wait_limit_seconds is not None else math.inf
+        try:
+            worker = self._acquire(limit)
+        except _InvocationFailed as failure:
+            return InvocationResult(request_id, _elapsed_ms(started), error=failure.error)
+
+        timeout = self.spec.timeout_seconds
+        deadline_ms = int((time.time() + timeout) * 1000)
+        worker.connection.send(Invocation(request_id, json.dumps(event), deadline_ms))
+        if not worker.connection.poll(max(min(timeout, limit - time.monotonic()), 0)):
+            self._discard(worker)
+            waited = time.monotonic() - started
+            error = FunctionError(TIMEOUT_ERROR_TYPE, f"Task timed out after {waited:.2f} seconds")
+            return InvocationResult(request_id, _elapsed_ms(started), error=error)
+        try:
+            status, body = worker.connection.recv()
+        except (EOFError, OSError):
+            self._discard(worker)
+            error = FunctionError("Runtime.ExitError", f"Runtime exited with error: exit status {worker.process.exitcode}")
+            return InvocationResult(request_id, _elapsed_ms(started), error=error)
+        self._release(worker)
+        if status == "ok":
+            return InvocationResult(request_id, _elapsed_ms(started), payload=json.loads(body))
+        return InvocationResult(request_id, _elapsed_ms(started), error=FunctionError.from_document(body))
+
+    def close(self) -> None:
+        """Stop every worker, busy or idle; later invocations fail at once."""
+        with self._condition:
+            self._closed = True
+            workers = list(self._workers)
+            self._workers.clear()
+            self._idle.clear()
+            self._condition.notify_all()
+        for worker in workers:
+            worker.stop()
+
+    def _acquire(self, limit: float) -> _Worker:
+        """The most recently used idle worker (the warmest), else a new one while under the cap."""
+        with self._condition:
+            while True:
+                if self._closed:
+                    raise _InvocationFailed(FunctionError("Runtime.Unavailable", "The local stack is stopping"))
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._workers) + self._starting < self._max_workers:
+                    self._starting += 1
+                    break
+                remaining = limit - time.monotonic()
+                if remaining <= 0:
+                    raise _InvocationFailed(FunctionError(TIMEOUT_ERROR_TYPE, "No execution environment was free"))
+                self._condition.wait(None if math.isinf(remaining) else remaining)
+        try:
+            worker = self._spawn(limit)
+        finally:
+            with self._condition:
+                self._starting -= 1
+                self._condition.notify()
+        with self._condition:
+            if self._closed:
+                worker.stop()
+                raise _InvocationFailed(FunctionError("Runtime.Unavailable", "The local stack is stopping"))
+            self._workers.add(worker)
+        return worker
+
+    def _spawn(self, limit: float) -> _Worker:
+        """Start a worker and wait for its init: the handler module imported, or the init error."""
+        parent_end, child_end = self._context.Pipe()
+        config = self._worker_config()
+        process = self._context.Process(target=serve, args=(child_end, config), name=config.function_name, daemon=True)
+        with _sigint_blocked():
+            process.start()
+        child_end.close()
+        worker = _Worker(process, parent_end)
+
+        init_wait = max(min(INIT_TIMEOUT_SECONDS, limit - time.monotonic()), 0)
+        if not parent_end.poll(init_wait):
+            worker.stop()
+            raise _InvocationFailed(FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} seconds"))
+        try:
+            init_error = parent_end.recv()
+        except (EOFError, OSError):
+            worker.stop()
+            exit_status = process.exitcode
+            raise _InvocationFailed(
+                FunctionError("Runtime.ExitError", f"Runtime exited during init: exit status {exit_status}")
+            ) from None
+        if init_error is not None:
+            worker.stop()  # Lambda retries init on the next invocation, in a fresh environment
+            raise _InvocationFailed(FunctionError.from_document(init_error))
+        logger.debug("%s: new execution environment (pid %s)", self.spec.logical_id, process.pid)
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        with self._condition:
+            if worker in self._workers:
+                self._idle.append(worker)
+                self._condition.notify()
+                return
+        worker.stop()  # the pool closed while it ran
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._condition:
+            self._workers.discard(worker)
+            self._condition.notify()
+        worker.stop()
+
+    def _worker_config(self) -> WorkerConfig:
+        stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        return WorkerConfig(
+            function_name=self.spec.name,
+            function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.spec.name}",
+            handler=self.spec.handler,
+            code_uri=str(self.spec.code_uri),
+            layers=tuple(str(layer) for layer in self.spec.layers),
+            environment={**self._environment, "AWS_LAMBDA_LOG_STREAM_NAME": stream},
+            memory_mb=self.spec.memory_mb,
+            log_path=str(self.log_path),
+        )
+
+
+def lambda_environment(spec: FunctionSpec, aws_environment: Mapping[str, str]) -> dict[str, str]:
+    """A function's process environment: a few of ours, its own variables, then what Lambda reserves."""
+    return {
+        **{name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ},
+        **spec.environment,
+        **aws_environment,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_seconds),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "LAMBDA_TASK_ROOT": str(spec.code_uri),
+        "_HANDLER": spec.handler,
+        "TZ": ":UTC",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
+        "POWERTOOLS_DEV": "false",
+    }
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """A spawned child inherits the signal mask: it cannot die of Ctrl-C before it ignores SIGINT."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000

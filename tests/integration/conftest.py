@@ -1,0 +1,244 @@
+"""Handlers invoked with API Gateway and SQS events against moto in-process.
+
+The tables, bucket, queues and secret come from template.yaml through the local stack's own
+provisioner, and every handler runs with the environment the template gives its function.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from galleria import aws
+from galleria.accounts import admin
+from galleria.accounts.repository import AccountsRepository
+from galleria.config import get_settings
+from galleria.domain.teams import Plan
+from galleria_local.emulated import declare_emulated_resources
+from galleria_local.functions import FunctionSpec, read_functions
+from galleria_local.intrinsics import Resolver
+from galleria_local.provision import provision
+from galleria_local.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class InProcessAws:
+    """What the provisioner needs of the local AWS, backed by moto's in-process mock."""
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1")
+
+
+class LambdaContext:
+    function_name = "test"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Stack:
+    functions: dict[str, FunctionSpec]
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def handler(self, logical_id: str) -> Any:
+        module = importlib.import_module(self.functions[logical_id].handler.rsplit(".", 1)[0])
+        return module.lambda_handler
+
+    def route_for(self, method: str, path: str) -> tuple[str, str, dict[str, str]]:
+        """(function, route key, path parameters) as API Gateway would match them."""
+        for spec in self.functions.values():
+            for route in spec.routes:
+                if route.method != method:
+                    continue
+                pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
+                match = re.fullmatch(pattern, path)
+                if match:
+                    return spec.logical_id, f"{method} {route.path}", match.groupdict()
+        raise AssertionError(f"no route for {method} {path}")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        json_body: Any = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        function, route_key, params = self.route_for(method, path)
+        all_headers = {"host": "testserver", "x-forwarded-proto": "https", **(headers or {})}
+        if key:
+            all_headers["authorization"] = f"Bearer {key}"
+        event = http_event(method, path, route_key, params, all_headers, query, json_body)
+        result = self.handler(function)(event, LambdaContext())
+        body = result.get("body") or ""
+        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        return HttpResponse(result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, raw)
+
+    def run_workers(self) -> int:
+        """Feed every message waiting on the generation queue to the worker; returns how many ran."""
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        queue_url = get_settings().generation_queue_url
+        handled = 0
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=1, AttributeNames=["All"], WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return handled
+            result = self.handler("GenerationWorkerFunction")(sqs_event(messages), LambdaContext())
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            handled += len(messages)
+
+    def deliver(self, job_id: str, *, receive_count: int = 1) -> dict[str, Any]:
+        """Hand the worker one message for ``job_id`` as its ``receive_count``-th delivery."""
+        message = {
+            "MessageId": str(uuid.uuid4()),
+            "ReceiptHandle": "handle",
+            "Body": json.dumps({"jobId": job_id}),
+            "MD5OfBody": "-",
+            "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+        }
+        return self.handler("GenerationWorkerFunction")(sqs_event([message]), LambdaContext())
+
+
+def http_event(
+    method: str,
+    path: str,
+    route_key: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    query: dict[str, str] | None,
+    json_body: Any,
+) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": headers,
+        "queryStringParameters": query,
+        "pathParameters": params or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "testserver",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": "$default",
+        },
+        "body": json.dumps(json_body) if json_body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {"ApproximateReceiveCount": "1"}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:galleria-GenerationQueue",
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "SYNC_WAIT_SECONDS": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for provider_key in ("GEMINI_API_KEY", "OPENAI_API_KEY", "BFL_API_KEY", "MEDIA_SIGNING_KEY"):
+        monkeypatch.delenv(provider_key, raising=False)
+    with mock_aws():
+        template = load_template(ROOT / "template.yaml")
+        resolver = Resolver(template)
+        provision(template, resolver, InProcessAws())
+        declare_emulated_resources(template, resolver, "https://testserver")
+        functions = {spec.logical_id: spec for spec in read_functions(template, resolver)}
+        for spec in functions.values():
+            for name, value in spec.environment.items():
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        aws.reset_clients()
+        yield Stack(functions=functions)
+    get_settings.cache_clear()
+    aws.reset_clients()
+
+
+@dataclass(frozen=True)
+class TeamKey:
+    team_id: str
+    key: str
+
+
+def _make_team(plan: Plan = Plan.PRO, credits: int = 1000) -> TeamKey:
+    repo = AccountsRepository()
+    team = admin.create_team(repo, name="test", plan=plan, credits=credits)
+    return TeamKey(team_id=team.id, key=admin.issue_key(repo, team.id).api_key)
+
+
+@pytest.fixture
+def team(stack: Stack) -> TeamKey:
+    return _make_team()
+
+
+@pytest.fixture
+def other_team(stack: Stack) -> TeamKey:
+    return _make_team()
+
+
+@pytest.fixture
+def make_team(stack: Stack) -> Any:
+    return _make_team

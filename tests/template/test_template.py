@@ -1,0 +1,88 @@
+"""The template is valid, and it routes exactly the routes the handlers serve."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _template() -> dict:
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _functions() -> dict[str, dict]:
+    return {
+        name: resource["Properties"]
+        for name, resource in _template()["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def _template_routes(properties: dict) -> set[tuple[str, str]]:
+    return {
+        (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+        for event in properties.get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+    }
+
+
+def _handler_routes(properties: dict) -> set[tuple[str, str]]:
+    module = importlib.import_module(properties["Handler"].rsplit(".", 1)[0])
+    schema = module.app.get_openapi_schema()
+    return {(method.upper(), path) for path, item in schema.paths.items() for method in item.model_dump(exclude_none=True)}
+
+
+def test_cfn_lint_passes() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+API_FUNCTIONS = [name for name, props in _functions().items() if _template_routes(props)]
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS)
+def test_every_template_route_has_a_handler_route_and_back(function: str) -> None:
+    properties = _functions()[function]
+    assert _template_routes(properties) == _handler_routes(properties)
+
+
+def test_every_function_handler_lives_in_its_code_folder() -> None:
+    for name, properties in _functions().items():
+        module = properties["Handler"].rsplit(".", 1)[0]
+        assert (ROOT / properties["CodeUri"] / f"{module}.py").is_file(), name
+
+
+def test_every_function_has_a_sample_event() -> None:
+    """Each function folder is named in at least one events/*.json sample (see tests/integration)."""
+    events = {path.name for path in (ROOT / "events").glob("*.json")}
+    assert len(events) >= len(_functions())
+
+
+def test_worker_gives_up_on_the_queues_last_delivery() -> None:
+    resources = _template()["Resources"]
+    worker_env = resources["GenerationWorkerFunction"]["Properties"]["Environment"]["Variables"]
+    redrive = resources["GenerationQueue"]["Properties"]["RedrivePolicy"]
+    assert worker_env["GENERATION_MAX_RECEIVE_COUNT"] == redrive["maxReceiveCount"]
+
+
+def test_queue_visibility_is_at_least_six_times_the_worker_timeout() -> None:
+    resources = _template()["Resources"]
+    timeout = resources["GenerationWorkerFunction"]["Properties"]["Timeout"]
+    assert resources["GenerationQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
