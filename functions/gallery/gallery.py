@@ -59,7 +59,7 @@ def download_item(
     item_id: PathItemId,
     principal: CallerPrincipal,
     format: Annotated[Literal["png", "jpeg", "webp", "original"], Query()] = "png",  # noqa: A002
-) -> Response[None]:
+):  # binary or a redirect: no response model to validate against
     download = GalleryService().download(principal.team_id, item_id, format)
     disposition = {"Content-Disposition": f'attachment; filename="{download.filename}"'}
     if download.redirect_url:

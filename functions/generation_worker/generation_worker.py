@@ -13,7 +13,9 @@ from galleria.generation.queue import GenerationMessage, run_generation_record
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS, model=GenerationMessage)
+# Failed records are reported, not raised, even when the whole batch fails: the answer is the
+# same to SQS (those messages come back) and the invocation is not logged as a crash.
+processor = BatchProcessor(event_type=EventType.SQS, model=GenerationMessage, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context

@@ -23,7 +23,7 @@ REDIRECT_CACHE_CONTROL = "private, max-age=300"
 
 
 @app.get("/media/<teamId>/<itemId>/<rendition>/<signature>")
-def get_media(teamId: str, itemId: str, rendition: str, signature: str) -> Response[None]:  # noqa: N803
+def get_media(teamId: str, itemId: str, rendition: str, signature: str) :  # noqa: N803
     url = resolve_media_link(teamId, itemId, rendition, signature)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 

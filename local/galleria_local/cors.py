@@ -77,7 +77,9 @@ def http_api_cors(template: Template, resolver: Resolver) -> CorsPolicy | None:
     if len(apis) > 1:
         raise ValueError(f"The local gateway serves one HTTP API; the template declares {', '.join(apis)}")
     properties: Mapping[str, Any] = next(iter(apis.values()), {}).get("Properties") or {}
-    configuration = properties.get("CorsConfiguration", template.globals_for("HttpApi").get("CorsConfiguration"))
+    configuration = properties.get(
+        "CorsConfiguration", template.globals_for("HttpApi").get("CorsConfiguration")
+    )
     if configuration is None:
         return None
     return CorsPolicy.from_configuration(resolver.resolve(configuration, "HttpApi.CorsConfiguration"))

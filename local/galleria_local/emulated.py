@@ -23,7 +23,9 @@ def declare_emulated_resources(template: Template, resolver: Resolver, api_endpo
     for logical_id in [*template.resources_of_type("AWS::Serverless::HttpApi"), IMPLICIT_HTTP_API]:
         resolver.register(logical_id, api)
     for logical_id, layer in template.resources_of_type("AWS::Serverless::LayerVersion").items():
-        content_uri = resolver.resolve(layer["Properties"]["ContentUri"], f"Resources.{logical_id}.ContentUri")
+        content_uri = resolver.resolve(
+            layer["Properties"]["ContentUri"], f"Resources.{logical_id}.ContentUri"
+        )
         resolver.register(logical_id, PhysicalResource(ref=content_uri))
     for logical_id in template.resources_of_type("AWS::Serverless::Function"):
         name = local_name(logical_id)
@@ -43,4 +45,3 @@ def resolve_outputs(template: Template, resolver: Resolver, api_endpoint: str) -
             value = api_endpoint + value.removeprefix(deployed_api_url)
         outputs[name] = value
     return outputs
-

@@ -98,7 +98,9 @@ def _read_function(
     for event_name, event in (properties.get("Events") or {}).items():
         event_where = f"{where}.Events.{event_name}"
         if event.get("Type") == "HttpApi":
-            routes.append(_http_route(logical_id, resolver.resolve(event.get("Properties") or {}, event_where)))
+            routes.append(
+                _http_route(logical_id, resolver.resolve(event.get("Properties") or {}, event_where))
+            )
         elif event.get("Type") == "SQS":
             sqs_properties = resolver.resolve(event["Properties"], event_where)
             if sqs_properties.get("Enabled", True):
@@ -135,7 +137,9 @@ def _layer_paths(template: Template, logical_id: str, layers: list[Any]) -> list
     paths = []
     for layer in layers:
         if isinstance(layer, str) and layer.startswith("arn:"):
-            logger.debug("%s: layer %s is not available locally; install its packages instead", logical_id, layer)
+            logger.debug(
+                "%s: layer %s is not available locally; install its packages instead", logical_id, layer
+            )
         else:
             paths.append(template.resolve_path(layer))
     return paths

@@ -59,7 +59,7 @@ class Resolver:
         self._conditions: dict[str, bool] = {}
         self._functions: Mapping[str, Callable[[Any, str], Any]] = {
             "Ref": self._ref,
-            "Condition": lambda name, where: self.condition(name, where),
+            "Condition": self.condition,
             "Fn::GetAtt": self._get_att,
             "Fn::Sub": self._sub,
             "Fn::Join": self._join,
@@ -88,7 +88,7 @@ class Resolver:
         """`value` with every intrinsic replaced; `where` names the spot for error messages."""
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, args), = value.items()
+                ((key, args),) = value.items()
                 # `Condition` is also an ordinary key (IAM statements); only a bare name is the intrinsic.
                 if key in self._functions and (key != "Condition" or isinstance(args, str)):
                     return self._functions[key](args, where)
@@ -143,7 +143,9 @@ class Resolver:
             text, variables = args, {}
         else:
             text, raw_variables = args
-            variables = {name: self.resolve(value, f"{where}.{name}") for name, value in raw_variables.items()}
+            variables = {
+                name: self.resolve(value, f"{where}.{name}") for name, value in raw_variables.items()
+            }
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1).strip()
@@ -186,7 +188,9 @@ class Resolver:
         try:
             return self._template.mappings[map_name][top_key][second_key]
         except KeyError as exc:
-            raise IntrinsicError(f"{where}: Fn::FindInMap {map_name}.{top_key}.{second_key} not found") from exc
+            raise IntrinsicError(
+                f"{where}: Fn::FindInMap {map_name}.{top_key}.{second_key} not found"
+            ) from exc
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -198,9 +202,8 @@ class Resolver:
             raise IntrinsicError(
                 f"{where}: {logical_id!r} is not a parameter, pseudo parameter or resource of the template"
             )
-        raise IntrinsicError(
-            f"{where}: resource {logical_id!r} ({definition.get('Type')}) is not provisioned by the local stack"
-        )
+        resource_type = definition.get("Type")
+        raise IntrinsicError(f"{where}: resource {logical_id!r} ({resource_type}) is not provisioned locally")
 
     def _truth(self, value: Any, where: str) -> bool:
         resolved = self.resolve(value, where)

@@ -76,7 +76,9 @@ def provision(template: Template, resolver: Resolver, aws: LocalAws) -> list[str
     ordered = dependency_order(wanted)
     for logical_id in ordered:
         definition = wanted[logical_id]
-        properties = resolver.resolve(definition.get("Properties") or {}, f"Resources.{logical_id}.Properties")
+        properties = resolver.resolve(
+            definition.get("Properties") or {}, f"Resources.{logical_id}.Properties"
+        )
         physical = _CREATORS[definition["Type"]](aws, logical_id, properties)
         resolver.register(logical_id, physical)
         logger.debug("Provisioned %s as %s", logical_id, physical.ref)
@@ -135,7 +137,8 @@ def _create_table(aws: LocalAws, logical_id: str, properties: Mapping[str, Any])
     }
     if "GlobalSecondaryIndexes" in properties:
         request["GlobalSecondaryIndexes"] = [
-            {key: index[key] for key in _INDEX_KEYS if key in index} for index in properties["GlobalSecondaryIndexes"]
+            {key: index[key] for key in _INDEX_KEYS if key in index}
+            for index in properties["GlobalSecondaryIndexes"]
         ]
     if "StreamSpecification" in properties:
         view_type = properties["StreamSpecification"]["StreamViewType"]
@@ -170,7 +173,8 @@ def _create_bucket(aws: LocalAws, logical_id: str, properties: Mapping[str, Any]
     s3.create_bucket(Bucket=name)
     if "BucketEncryption" in properties:
         s3.put_bucket_encryption(
-            Bucket=name, ServerSideEncryptionConfiguration=encryption_configuration(properties["BucketEncryption"])
+            Bucket=name,
+            ServerSideEncryptionConfiguration=encryption_configuration(properties["BucketEncryption"]),
         )
     if "PublicAccessBlockConfiguration" in properties:
         s3.put_public_access_block(

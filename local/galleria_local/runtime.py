@@ -6,6 +6,7 @@ when an invocation outlives the function's Timeout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -17,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -74,21 +75,26 @@ class _InvocationFailed(Exception):
 class _Worker:
     process: BaseProcess
     connection: Connection
-    started: float = field(default_factory=time.monotonic)
 
     def stop(self) -> None:
-        """Ask the worker to exit; terminate it, then kill it, if it does not."""
-        try:
-            self.connection.send(None)
-        except (OSError, ValueError):
-            pass  # already gone
-        self.process.join(_STOP_GRACE_SECONDS)
-        for end in (self.process.terminate, self.process.kill):
-            if not self.process.is_alive():
-                break
-            end()
-            self.process.join(_STOP_GRACE_SECONDS)
-        self.connection.close()
+        stop_workers([self])
+
+
+def stop_workers(workers: list[_Worker]) -> None:
+    """Ask every worker to exit (an idle one does at once), then terminate, then kill the rest."""
+    for worker in workers:
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            worker.connection.send(None)
+    for end in (None, BaseProcess.terminate, BaseProcess.kill):
+        alive = [worker for worker in workers if worker.process.is_alive()]
+        for worker in alive:
+            if end is not None:
+                end(worker.process)
+        deadline = time.monotonic() + _STOP_GRACE_SECONDS
+        for worker in alive:
+            worker.process.join(max(deadline - time.monotonic(), 0))
+    for worker in workers:
+        worker.connection.close()
 
 
 class FunctionPool:
@@ -118,8 +124,11 @@ class FunctionPool:
             return len(self._workers)
 
     def invoke(self, event: Any, *, wait_limit_seconds: float | None = None) -> InvocationResult:
-        """Run the handler on `event`. `wait_limit_seconds` caps the whole wait (cold start included)
-        below the function's Timeout, as API Gateway's integration timeout does; the worker is killed then too."""
+        """Run the handler on `event`.
+
+        `wait_limit_seconds` caps the whole wait, cold start included, below the function's Timeout (as
+        API Gateway's integration timeout does); the worker is killed when either runs out.
+        """
         request_id = str(uuid.uuid4())
         started = time.monotonic()
         limit = started + wait_limit_seconds if wait_limit_seconds is not None else math.inf
@@ -129,20 +138,25 @@ class FunctionPool:
             return InvocationResult(request_id, _elapsed_ms(started), error=failure.error)
 
         timeout = self.spec.timeout_seconds
-        deadline_ms = int((time.time() + timeout) * 1000)
-        worker.connection.send(Invocation(request_id, json.dumps(event), deadline_ms))
-        if not worker.connection.poll(max(min(timeout, limit - time.monotonic()), 0)):
-            self._discard(worker)
-            waited = time.monotonic() - started
-            error = FunctionError(TIMEOUT_ERROR_TYPE, f"Task timed out after {waited:.2f} seconds")
-            return InvocationResult(request_id, _elapsed_ms(started), error=error)
+        invocation = Invocation(request_id, json.dumps(event), int((time.time() + timeout) * 1000))
         try:
-            status, body = worker.connection.recv()
+            worker.connection.send(invocation)
+            answered = worker.connection.poll(max(min(timeout, limit - time.monotonic()), 0))
+            reply = worker.connection.recv() if answered else None
         except (EOFError, OSError):
             self._discard(worker)
-            error = FunctionError("Runtime.ExitError", f"Runtime exited with error: exit status {worker.process.exitcode}")
-            return InvocationResult(request_id, _elapsed_ms(started), error=error)
+            message = f"Runtime exited with error: exit status {worker.process.exitcode}"
+            return InvocationResult(
+                request_id, _elapsed_ms(started), error=FunctionError("Runtime.ExitError", message)
+            )
+        if reply is None:
+            self._discard(worker)
+            message = f"Task timed out after {time.monotonic() - started:.2f} seconds"
+            return InvocationResult(
+                request_id, _elapsed_ms(started), error=FunctionError(TIMEOUT_ERROR_TYPE, message)
+            )
         self._release(worker)
+        status, body = reply
         if status == "ok":
             return InvocationResult(request_id, _elapsed_ms(started), payload=json.loads(body))
         return InvocationResult(request_id, _elapsed_ms(started), error=FunctionError.from_document(body))
@@ -155,15 +169,16 @@ class FunctionPool:
             self._workers.clear()
             self._idle.clear()
             self._condition.notify_all()
-        for worker in workers:
-            worker.stop()
+        stop_workers(workers)
 
     def _acquire(self, limit: float) -> _Worker:
         """The most recently used idle worker (the warmest), else a new one while under the cap."""
         with self._condition:
             while True:
                 if self._closed:
-                    raise _InvocationFailed(FunctionError("Runtime.Unavailable", "The local stack is stopping"))
+                    raise _InvocationFailed(
+                        FunctionError("Runtime.Unavailable", "The local stack is stopping")
+                    )
                 if self._idle:
                     return self._idle.pop()
                 if len(self._workers) + self._starting < self._max_workers:
@@ -171,7 +186,9 @@ class FunctionPool:
                     break
                 remaining = limit - time.monotonic()
                 if remaining <= 0:
-                    raise _InvocationFailed(FunctionError(TIMEOUT_ERROR_TYPE, "No execution environment was free"))
+                    raise _InvocationFailed(
+                        FunctionError(TIMEOUT_ERROR_TYPE, "No execution environment was free")
+                    )
                 self._condition.wait(None if math.isinf(remaining) else remaining)
         try:
             worker = self._spawn(limit)
@@ -190,7 +207,9 @@ class FunctionPool:
         """Start a worker and wait for its init: the handler module imported, or the init error."""
         parent_end, child_end = self._context.Pipe()
         config = self._worker_config()
-        process = self._context.Process(target=serve, args=(child_end, config), name=config.function_name, daemon=True)
+        process = self._context.Process(
+            target=serve, args=(child_end, config), name=config.function_name, daemon=True
+        )
         with _sigint_blocked():
             process.start()
         child_end.close()
@@ -199,7 +218,9 @@ class FunctionPool:
         init_wait = max(min(INIT_TIMEOUT_SECONDS, limit - time.monotonic()), 0)
         if not parent_end.poll(init_wait):
             worker.stop()
-            raise _InvocationFailed(FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} seconds"))
+            raise _InvocationFailed(
+                FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} seconds")
+            )
         try:
             init_error = parent_end.recv()
         except (EOFError, OSError):

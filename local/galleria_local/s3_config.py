@@ -10,7 +10,9 @@ def encryption_configuration(bucket_encryption: Mapping[str, Any]) -> dict[str, 
     """`BucketEncryption` → `PutBucketEncryption`'s ServerSideEncryptionConfiguration."""
     rules = []
     for rule in bucket_encryption["ServerSideEncryptionConfiguration"]:
-        api_rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": dict(rule["ServerSideEncryptionByDefault"])}
+        api_rule: dict[str, Any] = {
+            "ApplyServerSideEncryptionByDefault": dict(rule["ServerSideEncryptionByDefault"])
+        }
         if "BucketKeyEnabled" in rule:
             api_rule["BucketKeyEnabled"] = rule["BucketKeyEnabled"]
         rules.append(api_rule)
@@ -20,7 +22,11 @@ def encryption_configuration(bucket_encryption: Mapping[str, Any]) -> dict[str, 
 def cors_configuration(cors: Mapping[str, Any]) -> dict[str, Any]:
     """`CorsConfiguration` → `PutBucketCors`'s CORSConfiguration (a few fields are renamed)."""
     renames = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
-    return {"CORSRules": [{renames.get(key, key): value for key, value in rule.items()} for rule in cors["CorsRules"]]}
+    return {
+        "CORSRules": [
+            {renames.get(key, key): value for key, value in rule.items()} for rule in cors["CorsRules"]
+        ]
+    }
 
 
 def lifecycle_configuration(lifecycle: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,7 +51,9 @@ def _notification_filter(configuration: Mapping[str, Any]) -> dict[str, Any]:
     rules = ((configuration.get("Filter") or {}).get("S3Key") or {}).get("Rules")
     if not rules:
         return {}
-    return {"Filter": {"Key": {"FilterRules": [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]}}}
+    return {
+        "Filter": {"Key": {"FilterRules": [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]}}
+    }
 
 
 def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Secrets Manager's `GenerateSecretString`, done locally: a random string of the asked length and alphabet."""
+"""Secrets Manager's `GenerateSecretString`, done locally: a random string of the asked length and kind."""
 
 from __future__ import annotations
 

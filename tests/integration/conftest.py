@@ -132,7 +132,12 @@ class Stack:
             "ReceiptHandle": "handle",
             "Body": json.dumps({"jobId": job_id}),
             "MD5OfBody": "-",
-            "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+            "Attributes": {
+                "ApproximateReceiveCount": str(receive_count),
+                "SentTimestamp": "1795257000000",
+                "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                "ApproximateFirstReceiveTimestamp": "1795257000001",
+            },
         }
         return self.handler("GenerationWorkerFunction")(sqs_event([message]), LambdaContext())
 

@@ -45,13 +45,13 @@ class GenerationWorker:
         items: ItemsRepository | None = None,
         accounts: AccountsRepository | None = None,
         storage: MediaStorage | None = None,
-        providers: Callable[[str], ImageProvider] = provider_for,
+        providers: Callable[[str], ImageProvider] | None = None,
     ) -> None:
         self.jobs = jobs or JobsRepository()
         self.items = items or ItemsRepository()
         self.accounts = accounts or AccountsRepository()
         self.storage = storage or MediaStorage()
-        self.providers = providers
+        self.providers = providers or provider_for
 
     def run(self, job_id: str) -> Job | None:
         job = self.jobs.find(job_id)

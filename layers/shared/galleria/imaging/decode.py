@@ -82,13 +82,13 @@ def open_lazily(
     Only the plugins for ``allowed_formats`` parse the bytes; a rejected format is named by its
     magic bytes instead, so exotic decoders never see user data.
     """
-    aliases = {alias for alias, fmt in _FORMAT_ALIASES.items() if fmt in allowed_formats}
-    plugins = sorted(allowed_formats | aliases)
+    plugins = sorted(allowed_formats)  # the JPEG plugin also opens MPO
     with warnings.catch_warnings():
         # Callers check dimensions against their own limit straight after this, before any pixel
         # is decoded, with a clearer message. Pillow's hard error (2 x MAX_IMAGE_PIXELS, ~179 MP)
         # stays as a backstop and becomes InvalidImage below; the global is not changed because
-        # it is process-wide state that other code relies on.
+        # it is process-wide state that other code relies on. (catch_warnings is not thread-safe
+        # before Python 3.14; at worst a concurrent thread would print this warning.)
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=plugins)
@@ -133,7 +133,9 @@ def check_byte_size(size: int, max_bytes: int) -> None:
     if size == 0:
         raise InvalidImage("The image is empty")
     if size > max_bytes:
-        raise InvalidImage(f"The image is {_human_bytes(size, round_up=True)}; the limit is {_human_bytes(max_bytes)}")
+        raise InvalidImage(
+            f"The image is {_human_bytes(size, round_up=True)}; the limit is {_human_bytes(max_bytes)}"
+        )
 
 
 def check_pixels(size: tuple[int, int], max_pixels: int) -> None:

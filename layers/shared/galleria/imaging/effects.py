@@ -7,8 +7,8 @@ handful of values, never over pixels, and randomness comes from the caller's see
 from __future__ import annotations
 
 import random
-from itertools import pairwise
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
@@ -35,9 +35,9 @@ def vertical_gradient(size: Size, stops: Sequence[tuple[float, RGB]]) -> Image.I
     assert pixels is not None
     for row in range(_GRADIENT_STEPS):
         t = row / (_GRADIENT_STEPS - 1)
-        for (t0, c0), (t1, c1) in pairwise(stops):  # noqa: B007 - the matching segment is used below
-            if t <= t1:
-                break
+        (t0, c0), (t1, c1) = next(
+            (segment for segment in pairwise(stops) if t <= segment[1][0]), (stops[-2], stops[-1])
+        )
         span = t1 - t0
         pixels[0, row] = mix(c0, c1, min(1.0, max(0.0, (t - t0) / span)) if span > 0 else 1.0)
     return column.resize(size, Image.Resampling.BILINEAR)
@@ -55,7 +55,9 @@ def soft_blur(image: Image.Image, radius: float) -> Image.Image:
     if factor == 1:
         return image.filter(ImageFilter.GaussianBlur(radius))
     small = image.reduce(factor)
-    return small.filter(ImageFilter.GaussianBlur(radius / factor)).resize(image.size, Image.Resampling.BILINEAR)
+    return small.filter(ImageFilter.GaussianBlur(radius / factor)).resize(
+        image.size, Image.Resampling.BILINEAR
+    )
 
 
 def radial_mask(size: Size, curve: Callable[[float], float]) -> Image.Image:
@@ -93,11 +95,21 @@ def luminance(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
-def edge_mask(image: Image.Image, threshold: int, thickness: int = 1) -> Image.Image:
-    """'L' mask, 255 on edges stronger than ``threshold`` (0..255), grown by ``thickness`` pixels."""
-    edges = luminance(image).filter(ImageFilter.FIND_EDGES).point(lambda v: 255 if v > threshold else 0)
+def edge_mask(image: Image.Image, threshold: int, thickness: int = 1, smooth: float = 1.5) -> Image.Image:
+    """'L' mask, 255 on edges stronger than ``threshold``, grown to about ``thickness`` pixels.
+
+    The image is blurred by ``smooth`` first so gradients and soft shapes (sky, glow, clouds) do not
+    produce speckle; the frame's outermost pixels are cleared (the filter sees the border as an edge).
+    """
+    grey = luminance(image)
+    if smooth > 0:
+        grey = grey.filter(ImageFilter.GaussianBlur(smooth))
+    edges = grey.filter(ImageFilter.FIND_EDGES).point(lambda v: 255 if v > threshold else 0)
     if thickness > 1:
         edges = edges.filter(ImageFilter.MaxFilter(2 * (thickness // 2) + 1))
+    width, height = edges.size
+    frame = max(2, thickness)
+    ImageDraw.Draw(edges).rectangle((0, 0, width - 1, height - 1), outline=0, width=frame)
     return edges
 
 

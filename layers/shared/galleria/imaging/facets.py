@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
-from galleria.imaging.effects import add_grain, aa_disc, curve, mix, scale, soft_blur, solid, vignette
+from galleria.imaging.effects import aa_disc, curve, mix, scale, soft_blur, solid, vignette
 from galleria.imaging.palette import RGB, Palette
 
 Point = tuple[float, float]
@@ -54,18 +54,18 @@ def isometric(image: Image.Image, palette: Palette, rng: random.Random) -> Image
 
 
 def low_poly(image: Image.Image, palette: Palette, rng: random.Random) -> Image.Image:
-    """A mosaic of small flat-shaded triangles coloured from the picture."""
-    return _facets(image, rng, cells=22, jitter=0.38, shade=_low_poly_shade)
+    """A mosaic of small flat-shaded triangles coloured from a more saturated copy of the picture."""
+    vivid = ImageEnhance.Color(image).enhance(1.5)
+    return _facets(vivid, rng, cells=18, jitter=0.38, shade=_low_poly_shade)
 
 
 def _low_poly_shade(colour: RGB, first: bool, rng: random.Random) -> RGB:
-    return scale(colour, (1.1 if first else 0.92) + rng.uniform(-0.07, 0.07))
+    return scale(colour, (1.2 if first else 0.8) + rng.uniform(-0.1, 0.1))
 
 
 def origami(image: Image.Image, palette: Palette, rng: random.Random) -> Image.Image:
     """Big folded-paper facets in pastel paper tones: each fold has a lit and a shaded half."""
-    paper = _facets(image, rng, cells=7, jitter=0.22, shade=_origami_shade, creases=True)
-    return add_grain(paper, rng, 6)
+    return _facets(image, rng, cells=7, jitter=0.22, shade=_origami_shade, creases=True)
 
 
 def _origami_shade(colour: RGB, first: bool, rng: random.Random) -> RGB:
@@ -117,7 +117,9 @@ def _facets(
 def _sample(sample: Image.Image, triangle: tuple[Point, Point, Point]) -> RGB:
     cx = sum(point[0] for point in triangle) / 3 / _SAMPLE_REDUCTION
     cy = sum(point[1] for point in triangle) / 3 / _SAMPLE_REDUCTION
-    pixel = sample.getpixel((min(sample.size[0] - 1, max(0, int(cx))), min(sample.size[1] - 1, max(0, int(cy)))))
+    pixel = sample.getpixel(
+        (min(sample.size[0] - 1, max(0, int(cx))), min(sample.size[1] - 1, max(0, int(cy))))
+    )
     assert isinstance(pixel, tuple)
     return pixel[0], pixel[1], pixel[2]
 
@@ -136,8 +138,12 @@ def shaded_spheres(image: Image.Image, palette: Palette, rng: random.Random) -> 
     shadows = Image.new("L", (max(1, width // 4), max(1, height // 4)), 0)
     draw = ImageDraw.Draw(shadows)
     for cx, cy, r in spheres:
-        draw.ellipse(((cx - r * 1.1) / 4, (cy + r * 0.75) / 4, (cx + r * 1.1) / 4, (cy + r * 1.15) / 4), fill=190)
-    shadows = shadows.filter(ImageFilter.GaussianBlur(side / 250 + 1)).resize(image.size, Image.Resampling.BILINEAR)
+        draw.ellipse(
+            ((cx - r * 1.1) / 4, (cy + r * 0.75) / 4, (cx + r * 1.1) / 4, (cy + r * 1.15) / 4), fill=190
+        )
+    shadows = shadows.filter(ImageFilter.GaussianBlur(side / 250 + 1)).resize(
+        image.size, Image.Resampling.BILINEAR
+    )
     clay.paste(solid(image.size, (20, 18, 24)), mask=shadows)
     colours = (palette.accent, palette.sun, palette.land[1], palette.sky_top, palette.land[0])
     for cx, cy, r in sorted(spheres, key=lambda sphere: sphere[1]):
@@ -156,7 +162,11 @@ def _sphere(colour: RGB, radius: float) -> tuple[Image.Image, Image.Image]:
     left, top = round(diameter * 0.65), round(diameter * 0.7)
     distance = gradient.crop((left, top, left + diameter, top + diameter))
     light = distance.point([round(255 * max(0.0, 1 - (v / 181) ** 1.4) ** 0.8) for v in range(256)])
-    rim = Image.radial_gradient("L").resize((diameter, diameter)).point(lambda v: max(110, 255 - 2 * max(0, v - 110)))
+    rim = (
+        Image.radial_gradient("L")
+        .resize((diameter, diameter))
+        .point(lambda v: max(110, 255 - 2 * max(0, v - 110)))
+    )
     light = ImageChops.multiply(light, rim)
     dark, lit = scale(colour, 0.18), mix(colour, (255, 255, 255), 0.65)
     return ImageOps.colorize(light, black=dark, white=lit, mid=colour), mask

@@ -14,7 +14,7 @@ def has_alpha(image: Image.Image) -> bool:
 
 
 def to_8bit(image: Image.Image) -> Image.Image:
-    """16-bit greyscale (e.g. some PNGs) scaled to 8-bit 'L'; Pillow's plain convert would clip it to white."""
+    """16-bit greyscale (some PNGs) scaled to 8-bit 'L'; a plain convert would clip it to white."""
     if image.mode not in _HIGH_BIT_DEPTH:
         return image
     wide = image if image.mode in ("I", "F") else image.convert("I")

@@ -28,7 +28,7 @@ _LAYERS = (_Layer(0, 0.0, 0.30, 0.58), _Layer(1, 0.06, 0.13, 0.5), _Layer(2, 0.2
 
 def draw_scene(size: Size, palette: Palette, rng: random.Random) -> Image.Image:
     """An RGB landscape of ``size`` whose layout comes from ``rng`` and colours from ``palette``."""
-    width, height = size
+    height = size[1]
     horizon = round(height * rng.uniform(0.52, 0.64))
     image = vertical_gradient(
         size,
@@ -113,10 +113,16 @@ def _sun(image: Image.Image, palette: Palette, rng: random.Random, horizon: int)
     disc = aa_disc(radius)
     corner = (round(cx - radius), round(cy - radius))
     shift = round(radius * 0.45)
-    sky = image.getpixel((min(width - 1, max(0, round(cx) + shift)), min(height - 1, max(0, round(cy) - shift // 2))))
+    sky = image.getpixel(
+        (min(width - 1, max(0, round(cx) + shift)), min(height - 1, max(0, round(cy) - shift // 2)))
+    )
     image.paste(solid(disc.size, palette.sun), corner, mask=disc)
     if palette.night and isinstance(sky, tuple):  # cover most of the disc with sky to leave a crescent
-        image.paste(solid(disc.size, sky[:3]), (corner[0] + shift, corner[1] - shift // 2), mask=disc)
+        image.paste(
+            solid(disc.size, (int(sky[0]), int(sky[1]), int(sky[2]))),
+            (corner[0] + shift, corner[1] - shift // 2),
+            mask=disc,
+        )
 
 
 def _stars(image: Image.Image, rng: random.Random, horizon: int) -> None:
@@ -146,7 +152,9 @@ def _clouds(image: Image.Image, palette: Palette, rng: random.Random, horizon: i
             y = cy + rng.uniform(-spread, spread) * 0.2
             rx, ry = spread * rng.uniform(0.25, 0.5), spread * rng.uniform(0.1, 0.22)
             draw.ellipse((x - rx, y - ry, x + rx, y + ry), fill=rng.randint(110, 190))
-    mask = mask.filter(ImageFilter.GaussianBlur(small[0] / 120 + 1)).resize(image.size, Image.Resampling.BILINEAR)
+    mask = mask.filter(ImageFilter.GaussianBlur(small[0] / 120 + 1)).resize(
+        image.size, Image.Resampling.BILINEAR
+    )
     light = mix(palette.sky_horizon, (255, 255, 255), 0.15 if palette.night else 0.55)
     image.paste(solid(image.size, scale(light, 0.6) if palette.night else light), mask=mask)
 
@@ -193,11 +201,15 @@ def _water(image: Image.Image, palette: Palette, rng: random.Random, horizon: in
     depth = height - horizon
     if depth <= 0:
         return
-    above = image.crop((0, max(0, horizon - depth), width, horizon)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    above = image.crop((0, max(0, horizon - depth), width, horizon)).transpose(
+        Image.Transpose.FLIP_TOP_BOTTOM
+    )
     if above.size != (width, depth):
         above = above.resize((width, depth), Image.Resampling.BILINEAR)
     deep = scale(palette.land[1], 0.8)
-    reflection = Image.blend(above, vertical_gradient(above.size, [(0.0, palette.land[0]), (1.0, deep)]), 0.45)
+    reflection = Image.blend(
+        above, vertical_gradient(above.size, [(0.0, palette.land[0]), (1.0, deep)]), 0.45
+    )
     draw = ImageDraw.Draw(reflection)
     ripple = mix(palette.sky_horizon, (255, 255, 255), 0.3)
     for _ in range(depth // 3):

@@ -70,7 +70,9 @@ def photographic(image: Image.Image, palette: Palette, rng: random.Random) -> Im
     side = _short_side(image)
     soft = image.filter(ImageFilter.GaussianBlur(max(0.6, side / 900)))
     distant = soft_blur(image, side / 90)
-    focus = vertical_gradient(image.size, [(0.0, WHITE), (0.45, (150, 150, 150)), (0.75, BLACK)]).getchannel(0)
+    focus = vertical_gradient(image.size, [(0.0, WHITE), (0.45, (150, 150, 150)), (0.75, BLACK)]).getchannel(
+        0
+    )
     shot = Image.composite(distant, soft, focus)
     shot = curve(shot, lambda x: x + 0.35 * (x - 0.5) * (1 - abs(2 * x - 1)))
     shot = ImageEnhance.Color(shot).enhance(0.7)
@@ -88,13 +90,16 @@ def digital_art(image: Image.Image, palette: Palette, rng: random.Random) -> Ima
 
 def comic_book(image: Image.Image, palette: Palette, rng: random.Random) -> Image.Image:
     """Flat posterized colour, halftone dots in the shadows and bold ink outlines."""
-    flat = ImageEnhance.Color(image.filter(ImageFilter.SMOOTH_MORE)).enhance(1.6)
-    flat = ImageOps.posterize(flat, 2)
-    shadows = luminance(flat).point(lambda v: 255 if v < 110 else 0)
-    dots = ImageChops.multiply(_halftone(image.size, max(5, _short_side(image) // 90)), shadows)
-    flat.paste(solid(image.size, (20, 10, 30)), mask=dots.point(lambda v: v // 2))
-    ink = edge_mask(flat, 40, thickness=max(3, _short_side(image) // 260))
-    flat.paste(solid(image.size, BLACK), mask=ink)
+    side = _short_side(image)
+    flat = ImageEnhance.Color(image).enhance(1.7)
+    flat = curve(flat, lambda x: min(1.0, 0.12 + 1.05 * x))
+    flat = ImageOps.posterize(flat.filter(ImageFilter.SMOOTH_MORE), 2)
+    flat = curve(flat, lambda x: min(1.0, x * 1.3))  # posterize floors each level; lift them back
+    shadows = luminance(flat).point(lambda v: 150 if v < 100 else 0)
+    dots = ImageChops.multiply(_halftone(image.size, max(5, side // 90)), shadows)
+    flat.paste(solid(image.size, (25, 15, 40)), mask=dots)
+    ink = edge_mask(image, 10, thickness=max(3, side // 200), smooth=2.0)
+    flat.paste(solid(image.size, (10, 10, 15)), mask=ink)
     return flat
 
 
@@ -122,7 +127,11 @@ def fantasy_art(image: Image.Image, palette: Palette, rng: random.Random) -> Ima
     sparkles = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(sparkles)
     for _ in range(side // 8):
-        x, y, r = rng.uniform(0, image.size[0]), rng.uniform(0, image.size[1]), rng.uniform(1, side / 250 + 1.5)
+        x, y, r = (
+            rng.uniform(0, image.size[0]),
+            rng.uniform(0, image.size[1]),
+            rng.uniform(1, side / 250 + 1.5),
+        )
         draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(120, 255))
     sparkles = ImageChops.lighter(sparkles, sparkles.filter(ImageFilter.GaussianBlur(side / 200 + 1)))
     return Image.composite(solid(image.size, (255, 240, 255)), dreamy, sparkles)
@@ -141,7 +150,7 @@ def neon_punk(image: Image.Image, palette: Palette, rng: random.Random) -> Image
     side = _short_side(image)
     base = tint(curve(image, lambda x: 0.3 * x), (4, 0, 14), (70, 15, 95), 0.7)
     neon = horizontal_gradient(image.size, (255, 40, 200), (0, 235, 255))
-    mask = edge_mask(image.filter(ImageFilter.SMOOTH), 6, thickness=max(3, side // 300))
+    mask = edge_mask(image, 6, thickness=max(3, side // 300), smooth=2.0)
     mask = ImageChops.lighter(mask, _floor_grid(image.size))
     lines = Image.composite(neon, solid(image.size, BLACK), mask)
     glow = curve(soft_blur(lines, side / 70), lambda x: min(1.0, 2.5 * x))
@@ -164,19 +173,19 @@ def _floor_grid(size: Size) -> Image.Image:
 
 
 def line_art(image: Image.Image, palette: Palette, rng: random.Random) -> Image.Image:
-    """Ink contours on paper, with diagonal hatching in the darkest areas."""
+    """Ink contours on paper, with diagonal hatching in the darker areas."""
     side = _short_side(image)
+    width, height = image.size
     paper = solid(image.size, (250, 247, 238))
-    shadows = luminance(image).point(lambda v: 160 if v < 70 else (80 if v < 120 else 0))
+    shadows = luminance(image).point(lambda v: 200 if v < 60 else (110 if v < 110 else 0))
     hatch = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(hatch)
-    step = max(5, side // 110)
-    width, height = image.size
+    step = max(6, side // 90)
     for x in range(-height, width, step):
-        draw.line((x, height, x + height, 0), fill=255, width=1)
-    paper.paste(solid(image.size, (90, 90, 100)), mask=ImageChops.multiply(hatch, shadows))
-    ink = edge_mask(image.filter(ImageFilter.SMOOTH_MORE), 5, thickness=max(3, side // 350))
-    paper.paste(solid(image.size, (25, 25, 35)), mask=ink)
+        draw.line((x, height, x + height, 0), fill=255, width=max(1, side // 700))
+    paper.paste(solid(image.size, (60, 60, 75)), mask=ImageChops.multiply(hatch, shadows))
+    ink = edge_mask(image, 6, thickness=max(2, side // 400), smooth=2.0)
+    paper.paste(solid(image.size, (20, 20, 30)), mask=ink)
     return paper
 
 
@@ -188,9 +197,10 @@ def cinematic(image: Image.Image, palette: Palette, rng: random.Random) -> Image
     width, height = image.size
     # 2.39:1 bars on a landscape frame; at least 7% and at most 12% of the height each.
     bar = min(round(height * 0.12), max(round(height * 0.07), round((height - width / 2.39) / 2)))
-    draw = ImageDraw.Draw(graded)
-    draw.rectangle((0, 0, width, bar - 1), fill=BLACK)
-    draw.rectangle((0, height - bar, width, height), fill=BLACK)
+    if bar > 0:
+        draw = ImageDraw.Draw(graded)
+        draw.rectangle((0, 0, width, bar - 1), fill=BLACK)
+        draw.rectangle((0, height - bar, width, height), fill=BLACK)
     return graded
 
 
