@@ -1,6 +1,9 @@
-"""Inside one execution environment: a spawned process that imports a handler once and serves invocations.
+"""Inside one execution environment: a process that imports a handler once and serves invocations.
 
-Standard library only: whatever this module imports, every cold start of every function pays for.
+runtime.py starts it as `python worker.py <connection fd> [layer folder ...]` in the function's own
+environment. Like Lambda's runtime it finds the handler in `_HANDLER` and the code in `LAMBDA_TASK_ROOT`.
+It is run as a file, not imported as `galleria_local.worker`, and uses the standard library only: the
+cold start is Python's start-up plus the handler's imports, nothing of the local stack's.
 """
 
 from __future__ import annotations
@@ -8,54 +11,33 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 Handler = Callable[[Any, Any], Any]
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    """Everything a worker process needs; sent to it pickled when it is spawned."""
-
-    function_name: str
-    function_arn: str
-    handler: str
-    code_uri: str
-    layers: tuple[str, ...]
-    environment: dict[str, str]
-    memory_mb: int
-    log_path: str
-
-
-@dataclass(frozen=True)
-class Invocation:
-    request_id: str
-    event_json: str
-    deadline_epoch_ms: int
+# What the parent sends per invocation: request id, event as JSON, deadline (epoch ms), function ARN.
+Invocation = tuple[str, str, int, str]
 
 
 class LambdaContext:
-    """The context object Lambda's Python runtime passes to a handler (the attributes handlers use)."""
+    """The context object Lambda's Python runtime passes to a handler, read from the same variables."""
 
-    def __init__(self, config: WorkerConfig, invocation: Invocation) -> None:
-        self.function_name = config.function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = config.function_arn
-        # A string, as in Lambda's runtime (it reads AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
-        self.memory_limit_in_mb = str(config.memory_mb)
-        self.aws_request_id = invocation.request_id
+    def __init__(self, request_id: str, deadline_epoch_ms: int, function_arn: str) -> None:
+        self.aws_request_id = request_id
+        self.invoked_function_arn = function_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        # A string, as in Lambda's runtime.
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         self.identity = None
         self.client_context = None
-        self._deadline_epoch_ms = invocation.deadline_epoch_ms
+        self._deadline_epoch_ms = deadline_epoch_ms
 
     def get_remaining_time_in_millis(self) -> int:
         return max(self._deadline_epoch_ms - int(time.time() * 1000), 0)
@@ -69,16 +51,15 @@ class InitError(Exception):
         self.error_type = error_type
 
 
-def serve(connection: Connection, config: WorkerConfig) -> None:
-    """Worker process entry point: init (the cold start), then one invocation per message until None."""
-    # Ctrl-C reaches the whole process group; the parent stops workers itself, without tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _redirect_output(config.log_path)
-    _enter_environment(config)
+def main(argv: Sequence[str]) -> None:
+    """Init (the cold start), then one invocation per message until None or the parent goes away."""
+    connection = Connection(int(argv[1]))
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    _set_import_path(os.environ["LAMBDA_TASK_ROOT"], argv[2:])
 
     try:
-        handler = _load_handler(config.handler)
+        handler = _load_handler(os.environ["_HANDLER"])
     except InitError as exc:
         stack = traceback.format_tb(exc.__cause__.__traceback__ if exc.__cause__ else None)
         print(f"[ERROR] {exc.error_type}: {exc}\n{''.join(stack)}", file=sys.stderr)
@@ -88,21 +69,22 @@ def serve(connection: Connection, config: WorkerConfig) -> None:
 
     while True:
         try:
-            invocation = connection.recv()
+            invocation: Invocation | None = connection.recv()
         except EOFError:
             return
         if invocation is None:
             return
-        connection.send(_invoke(handler, LambdaContext(config, invocation), invocation))
+        connection.send(_invoke(handler, invocation))
 
 
-def _invoke(handler: Handler, context: LambdaContext, invocation: Invocation) -> tuple[str, Any]:
+def _invoke(handler: Handler, invocation: Invocation) -> tuple[str, Any]:
     """('ok', JSON text of the result) or ('error', Lambda's error document), with Lambda's log lines."""
-    request_id = invocation.request_id
-    print(f"START RequestId: {request_id} Version: $LATEST")
+    request_id, event_json, deadline_epoch_ms, function_arn = invocation
+    context = LambdaContext(request_id, deadline_epoch_ms, function_arn)
+    print(f"START RequestId: {request_id} Version: {context.function_version}")
     started = time.perf_counter()
     try:
-        result = handler(json.loads(invocation.event_json), context)
+        result = handler(json.loads(event_json), context)
     except Exception as exc:
         stack = traceback.format_tb(exc.__traceback__)
         print(f"[ERROR] {type(exc).__name__}: {exc}\n{''.join(stack)}", file=sys.stderr)
@@ -121,25 +103,12 @@ def _invoke(handler: Handler, context: LambdaContext, invocation: Invocation) ->
     return reply
 
 
-def _redirect_output(log_path: str) -> None:
-    """stdout and stderr (file descriptors included, for C extensions) go to the function's log."""
-    descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(descriptor, 1)
-    os.dup2(descriptor, 2)
-    os.close(descriptor)
-    for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-
-
-def _enter_environment(config: WorkerConfig) -> None:
-    """The function's variables only, and imports from its code and layers first, as in /var/task, /opt."""
-    os.environ.clear()
-    os.environ.update(config.environment)
-    time.tzset()
-    runtime_prefixes = tuple({sys.prefix, sys.base_prefix})
-    runtime_paths = [path for path in sys.path if path and path.startswith(runtime_prefixes)]
-    sys.path[:] = [config.code_uri, *config.layers, *runtime_paths]
-    os.chdir(config.code_uri)
+def _set_import_path(task_root: str, layers: Sequence[str]) -> None:
+    """The code first, then the layers, as /var/task and /opt/python, then the Python installation
+    itself (the standard library and the virtualenv's packages, which stand in for the runtime's)."""
+    installation = tuple({sys.prefix, sys.base_prefix})
+    runtime_paths = [path for path in sys.path[1:] if path.startswith(installation)]
+    sys.path[:] = [task_root, *layers, *runtime_paths]
 
 
 def _load_handler(handler: str) -> Handler:
@@ -147,22 +116,20 @@ def _load_handler(handler: str) -> Handler:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise InitError(
-            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
-        ) from exc
+        raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
     except SyntaxError as exc:
-        raise InitError(
-            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}"
-        ) from exc
+        raise InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
     except Exception as exc:
         raise InitError(type(exc).__name__, str(exc)) from exc
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise InitError(
-            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
-        )
+        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
     return function
 
 
 def _error(error_type: str, message: str, stack: list[str]) -> dict[str, Any]:
     return {"errorType": error_type, "errorMessage": message, "stackTrace": stack}
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -96,12 +96,15 @@ class Stack:
         json_body: Any = None,
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        raw_body: str | None = None,
     ) -> HttpResponse:
         function, route_key, params = self.route_for(method, path)
         all_headers = {"host": "testserver", "x-forwarded-proto": "https", **(headers or {})}
         if key:
             all_headers["authorization"] = f"Bearer {key}"
         event = http_event(method, path, route_key, params, all_headers, query, json_body)
+        if raw_body is not None:
+            event["body"] = raw_body
         result = self.handler(function)(event, LambdaContext())
         body = result.get("body") or ""
         raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()

@@ -11,12 +11,15 @@ from galleria.accounts.repository import AccountsRepository
 from galleria.catalog import ModelInfo, find_model
 from galleria.config import get_settings
 from galleria.domain.jobs import Job, JobError, JobStatus, JobType
-from galleria.errors import InvalidRequest, ModelUnavailable
+from galleria.errors import InvalidImage, InvalidRequest, ModelUnavailable
 from galleria.generation.spec import GenerationSpec
 from galleria.items.repository import ItemsRepository
 from galleria.jobs.repository import JobsRepository
 from galleria.storage import MediaStorage, tmp_object_key
 from galleria.transactions import TransactionCancelled, transact_write
+
+SOURCE_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+SOURCE_IMAGE_MAX_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,9 @@ def decode_source_image(data_url: str) -> SourceImage:
     """Decode and check a ``data:`` URL: real image, allowed type, size and pixel limits."""
     from galleria.imaging.decode import open_image, parse_data_url
 
-    mime_type, data = parse_data_url(data_url, max_bytes=10 * 1024 * 1024)
-    open_image(data)
+    try:
+        mime_type, data = parse_data_url(data_url, max_bytes=SOURCE_IMAGE_MAX_BYTES)
+        open_image(data, max_bytes=SOURCE_IMAGE_MAX_BYTES, max_pixels=SOURCE_IMAGE_MAX_PIXELS)
+    except InvalidImage as error:
+        raise InvalidImage(f"Invalid field 'sourceImage': {error.message}") from error
     return SourceImage(data=data, mime_type=mime_type)
