@@ -94,6 +94,8 @@ class SqsPoller:
         messages: list[dict[str, Any]] = []
         while True:
             with self._receive_lock:
+                if self._stopping.is_set():
+                    return messages
                 response = self._sqs.receive_message(
                     QueueUrl=self._queue_url,
                     MaxNumberOfMessages=min(wanted - len(messages), _MAX_RECEIVE),
@@ -102,7 +104,7 @@ class SqsPoller:
                     MessageAttributeNames=["All"],
                 )
             messages += response.get("Messages", [])
-            if len(messages) >= wanted or time.monotonic() >= window_ends or self._stopping.is_set():
+            if len(messages) >= wanted or time.monotonic() >= window_ends:
                 return messages
 
     def _record(self, message: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,12 @@
-"""Execution environments: per function, a pool of spawned worker processes, like Lambda's sandboxes.
+"""Execution environments: per function, a pool of worker processes, like Lambda's sandboxes.
 
 A worker is started on demand (its cold start imports the handler), reused while warm, and killed
-when an invocation outlives the function's Timeout.
+when an invocation outlives the function's Timeout. Workers are plain `python worker.py` processes
+talking over a multiprocessing Pipe rather than multiprocessing.Process children: "spawn" re-imports
+the parent's main module in every child (pytest, a benchmark script...), which would inflate cold
+starts and require a `__main__` guard from every script that starts a stack. Each worker also gets
+exactly the function's environment, its code folder as working directory, and its own session, so
+the terminal's Ctrl-C reaches only the local stack, which then stops the workers itself.
 """
 
 from __future__ import annotations
@@ -12,22 +17,21 @@ import logging
 import math
 import multiprocessing
 import os
-import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from galleria_local import worker as worker_module
 from galleria_local.functions import FunctionSpec
 from galleria_local.intrinsics import ACCOUNT_ID, REGION
-from galleria_local.worker import Invocation, WorkerConfig, serve
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ INIT_TIMEOUT_SECONDS = 10.0
 _STOP_GRACE_SECONDS = 1.0
 # Taken from the local stack's own environment: what a developer's shell must lend the functions.
 INHERITED_VARIABLES = ("PATH", "HOME", "LANG", "GEMINI_API_KEY", "OPENAI_API_KEY", "BFL_API_KEY")
+_WORKER_SCRIPT = str(Path(worker_module.__file__).resolve())
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,12 @@ class _InvocationFailed(Exception):
         self.error = error
 
 
+_STOPPING = FunctionError("Runtime.Unavailable", "The local stack is stopping")
+
+
 @dataclass(eq=False)
 class _Worker:
-    process: BaseProcess
+    process: subprocess.Popen[bytes]
     connection: Connection
 
     def stop(self) -> None:
@@ -85,14 +93,15 @@ def stop_workers(workers: list[_Worker]) -> None:
     for worker in workers:
         with contextlib.suppress(OSError, ValueError):  # already gone
             worker.connection.send(None)
-    for end in (None, BaseProcess.terminate, BaseProcess.kill):
-        alive = [worker for worker in workers if worker.process.is_alive()]
+    for end in (None, subprocess.Popen.terminate, subprocess.Popen.kill):
+        alive = [worker for worker in workers if worker.process.poll() is None]
         for worker in alive:
             if end is not None:
                 end(worker.process)
         deadline = time.monotonic() + _STOP_GRACE_SECONDS
         for worker in alive:
-            worker.process.join(max(deadline - time.monotonic(), 0))
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(max(deadline - time.monotonic(), 0))
     for worker in workers:
         worker.connection.close()
 
@@ -110,8 +119,8 @@ class FunctionPool:
         self.spec = spec
         self.log_path = log_dir / f"{spec.logical_id}.log"
         self._environment = lambda_environment(spec, aws_environment)
+        self._arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.name}"
         self._max_workers = max_workers
-        self._context = multiprocessing.get_context("spawn")
         self._condition = threading.Condition()
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -138,23 +147,22 @@ class FunctionPool:
             return InvocationResult(request_id, _elapsed_ms(started), error=failure.error)
 
         timeout = self.spec.timeout_seconds
-        invocation = Invocation(request_id, json.dumps(event), int((time.time() + timeout) * 1000))
+        deadline_ms = int((time.time() + timeout) * 1000)
         try:
-            worker.connection.send(invocation)
+            worker.connection.send((request_id, json.dumps(event), deadline_ms, self._arn))
             answered = worker.connection.poll(max(min(timeout, limit - time.monotonic()), 0))
             reply = worker.connection.recv() if answered else None
         except (EOFError, OSError):
             self._discard(worker)
-            message = f"Runtime exited with error: exit status {worker.process.exitcode}"
-            return InvocationResult(
-                request_id, _elapsed_ms(started), error=FunctionError("Runtime.ExitError", message)
-            )
+            message = f"Runtime exited with error: exit status {worker.process.poll()}"
+            error = FunctionError("Runtime.ExitError", message)
+            return InvocationResult(request_id, _elapsed_ms(started), error=error)
         if reply is None:
             self._discard(worker)
-            message = f"Task timed out after {time.monotonic() - started:.2f} seconds"
-            return InvocationResult(
-                request_id, _elapsed_ms(started), error=FunctionError(TIMEOUT_ERROR_TYPE, message)
+            error = FunctionError(
+                TIMEOUT_ERROR_TYPE, f"Task timed out after {time.monotonic() - started:.2f} seconds"
             )
+            return InvocationResult(request_id, _elapsed_ms(started), error=error)
         self._release(worker)
         status, body = reply
         if status == "ok":
@@ -176,9 +184,7 @@ class FunctionPool:
         with self._condition:
             while True:
                 if self._closed:
-                    raise _InvocationFailed(
-                        FunctionError("Runtime.Unavailable", "The local stack is stopping")
-                    )
+                    raise _InvocationFailed(_STOPPING)
                 if self._idle:
                     return self._idle.pop()
                 if len(self._workers) + self._starting < self._max_workers:
@@ -197,21 +203,27 @@ class FunctionPool:
                 self._starting -= 1
                 self._condition.notify()
         with self._condition:
-            if self._closed:
-                worker.stop()
-                raise _InvocationFailed(FunctionError("Runtime.Unavailable", "The local stack is stopping"))
-            self._workers.add(worker)
-        return worker
+            if not self._closed:
+                self._workers.add(worker)
+                return worker
+        worker.stop()
+        raise _InvocationFailed(_STOPPING)
 
     def _spawn(self, limit: float) -> _Worker:
         """Start a worker and wait for its init: the handler module imported, or the init error."""
-        parent_end, child_end = self._context.Pipe()
-        config = self._worker_config()
-        process = self._context.Process(
-            target=serve, args=(child_end, config), name=config.function_name, daemon=True
-        )
-        with _sigint_blocked():
-            process.start()
+        parent_end, child_end = multiprocessing.Pipe()
+        stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        with self.log_path.open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
+                [sys.executable, _WORKER_SCRIPT, str(child_end.fileno()), *map(str, self.spec.layers)],
+                env={**self._environment, "AWS_LAMBDA_LOG_STREAM_NAME": stream},
+                cwd=self.spec.code_uri,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(child_end.fileno(),),
+                start_new_session=True,
+            )
         child_end.close()
         worker = _Worker(process, parent_end)
 
@@ -219,16 +231,14 @@ class FunctionPool:
         if not parent_end.poll(init_wait):
             worker.stop()
             raise _InvocationFailed(
-                FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} seconds")
+                FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} s")
             )
         try:
             init_error = parent_end.recv()
         except (EOFError, OSError):
             worker.stop()
-            exit_status = process.exitcode
-            raise _InvocationFailed(
-                FunctionError("Runtime.ExitError", f"Runtime exited during init: exit status {exit_status}")
-            ) from None
+            message = f"Runtime exited during init: exit status {process.poll()}"
+            raise _InvocationFailed(FunctionError("Runtime.ExitError", message)) from None
         if init_error is not None:
             worker.stop()  # Lambda retries init on the next invocation, in a fresh environment
             raise _InvocationFailed(FunctionError.from_document(init_error))
@@ -249,19 +259,6 @@ class FunctionPool:
             self._condition.notify()
         worker.stop()
 
-    def _worker_config(self) -> WorkerConfig:
-        stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        return WorkerConfig(
-            function_name=self.spec.name,
-            function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.spec.name}",
-            handler=self.spec.handler,
-            code_uri=str(self.spec.code_uri),
-            layers=tuple(str(layer) for layer in self.spec.layers),
-            environment={**self._environment, "AWS_LAMBDA_LOG_STREAM_NAME": stream},
-            memory_mb=self.spec.memory_mb,
-            log_path=str(self.log_path),
-        )
-
 
 def lambda_environment(spec: FunctionSpec, aws_environment: Mapping[str, str]) -> dict[str, str]:
     """A function's process environment: a few of ours, its own variables, then what Lambda reserves."""
@@ -281,16 +278,6 @@ def lambda_environment(spec: FunctionSpec, aws_environment: Mapping[str, str]) -
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         "POWERTOOLS_DEV": "false",
     }
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """A spawned child inherits the signal mask: it cannot die of Ctrl-C before it ignores SIGINT."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _elapsed_ms(started: float) -> float:

@@ -116,14 +116,20 @@ def _load_handler(handler: str) -> Handler:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
+        raise InitError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+        ) from exc
     except SyntaxError as exc:
-        raise InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
+        raise InitError(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}"
+        ) from exc
     except Exception as exc:
         raise InitError(type(exc).__name__, str(exc)) from exc
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+        raise InitError(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+        )
     return function
 
 

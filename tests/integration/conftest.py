@@ -225,6 +225,11 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     aws.reset_clients()
 
 
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
+
+
 @dataclass(frozen=True)
 class TeamKey:
     team_id: str

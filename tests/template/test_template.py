@@ -69,10 +69,6 @@ def test_every_function_handler_lives_in_its_code_folder() -> None:
         assert (ROOT / properties["CodeUri"] / f"{module}.py").is_file(), name
 
 
-def test_every_function_has_a_sample_event() -> None:
-    """Each function folder is named in at least one events/*.json sample (see tests/integration)."""
-    events = {path.name for path in (ROOT / "events").glob("*.json")}
-    assert len(events) >= len(_functions())
 
 
 def test_worker_gives_up_on_the_queues_last_delivery() -> None:
