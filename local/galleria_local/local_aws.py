@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -12,6 +12,12 @@ from moto.server import ThreadedMotoServer
 from galleria_local.intrinsics import REGION
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class AwsClients(Protocol):
+    """Where provisioning gets its boto3 clients: the moto server, or moto's in-process mock in tests."""
+
+    def client(self, service: str) -> Any: ...
 
 
 class LocalAws:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from galleria_local.intrinsics import PhysicalResource, Resolver
-from galleria_local.local_aws import LocalAws
+from galleria_local.local_aws import AwsClients
 from galleria_local.s3_config import (
     cors_configuration,
     encryption_configuration,
@@ -58,7 +58,7 @@ def local_name(logical_id: str) -> str:
     return f"{NAME_PREFIX}-{logical_id}"
 
 
-def provision(template: Template, resolver: Resolver, aws: LocalAws) -> list[str]:
+def provision(template: Template, resolver: Resolver, aws: AwsClients) -> list[str]:
     """Create every supported resource and register its identity; returns the logical ids created."""
     wanted = {
         logical_id: definition
@@ -125,7 +125,7 @@ def references(value: Any) -> set[str]:
     return found
 
 
-def _create_table(aws: LocalAws, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
+def _create_table(aws: AwsClients, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
     name = local_name(logical_id)
     dynamodb = aws.client("dynamodb")
     request: dict[str, Any] = {
@@ -166,7 +166,7 @@ def _create_table(aws: LocalAws, logical_id: str, properties: Mapping[str, Any])
     return PhysicalResource(ref=name, attributes=attributes)
 
 
-def _create_bucket(aws: LocalAws, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
+def _create_bucket(aws: AwsClients, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
     # Bucket names are lower case; the other resources keep the logical id's case.
     name = local_name(logical_id).lower()
     s3 = aws.client("s3")
@@ -203,7 +203,7 @@ def _create_bucket(aws: LocalAws, logical_id: str, properties: Mapping[str, Any]
     return PhysicalResource(ref=name, attributes={"Arn": f"arn:aws:s3:::{name}"})
 
 
-def _create_queue(aws: LocalAws, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
+def _create_queue(aws: AwsClients, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
     name = local_name(logical_id) + (".fifo" if properties.get("FifoQueue") else "")
     sqs = aws.client("sqs")
     attributes = {key: _queue_attribute(properties[key]) for key in _QUEUE_ATTRIBUTES if key in properties}
@@ -213,7 +213,7 @@ def _create_queue(aws: LocalAws, logical_id: str, properties: Mapping[str, Any])
     return PhysicalResource(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
 
 
-def _create_secret(aws: LocalAws, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
+def _create_secret(aws: AwsClients, logical_id: str, properties: Mapping[str, Any]) -> PhysicalResource:
     request: dict[str, Any] = {"Name": local_name(logical_id)}
     if "Description" in properties:
         request["Description"] = properties["Description"]
@@ -234,7 +234,7 @@ def _queue_attribute(value: Any) -> str:
     return str(value)
 
 
-_CREATORS: Mapping[str, Callable[[LocalAws, str, Mapping[str, Any]], PhysicalResource]] = {
+_CREATORS: Mapping[str, Callable[[AwsClients, str, Mapping[str, Any]], PhysicalResource]] = {
     "AWS::DynamoDB::Table": _create_table,
     "AWS::S3::Bucket": _create_bucket,
     "AWS::SQS::Queue": _create_queue,

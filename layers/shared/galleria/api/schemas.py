@@ -71,7 +71,6 @@ class ImageOut(ResponseModel):
     width: int
     height: int
     gallery_id: str | None
-    image: str | None = None
 
 
 class GenerateImageResponse(ResponseModel):
