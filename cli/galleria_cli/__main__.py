@@ -89,7 +89,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         return {"teamId": args.team, "keyId": key.key_id, "revoked": True}
     if args.command == "list-keys":
         keys = repo.list_keys(args.team)
-        return {"keys": [k.model_dump(include={"key_id", "prefix", "created_at", "revoked_at"}) for k in keys]}
+        return {
+            "keys": [k.model_dump(include={"key_id", "prefix", "created_at", "revoked_at"}) for k in keys]
+        }
     if args.command == "add-credits":
         return {"teamId": args.team, "credits": repo.add_credits(args.team, args.amount)}
     return repo.get_team(args.team).model_dump()

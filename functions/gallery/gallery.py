@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import item_out
@@ -58,7 +57,7 @@ def get_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailOut:
 def download_item(
     item_id: PathItemId,
     principal: CallerPrincipal,
-    format: Annotated[Literal["png", "jpeg", "webp", "original"], Query()] = "png",  # noqa: A002
+    format: Annotated[Literal["png", "jpeg", "webp", "original"], Query()] = "png",
 ):  # binary or a redirect: no response model to validate against
     download = GalleryService().download(principal.team_id, item_id, format)
     disposition = {"Content-Disposition": f'attachment; filename="{download.filename}"'}

@@ -8,7 +8,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from galleria.api.app import create_resolver, handle
 from galleria.items.media import resolve_media_link
 
@@ -23,7 +22,7 @@ REDIRECT_CACHE_CONTROL = "private, max-age=300"
 
 
 @app.get("/media/<teamId>/<itemId>/<rendition>/<signature>")
-def get_media(teamId: str, itemId: str, rendition: str, signature: str) :  # noqa: N803
+def get_media(teamId: str, itemId: str, rendition: str, signature: str):
     url = resolve_media_link(teamId, itemId, rendition, signature)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+import urllib.request
+from typing import Any, ClassVar, Protocol
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -21,7 +22,13 @@ class AwsClients(Protocol):
 
 
 class LocalAws:
-    """A moto server on an ephemeral port; `client()` and `environment()` both aim at it."""
+    """A moto server on an ephemeral port; `client()` and `environment()` both aim at it.
+
+    moto keeps its state in module globals: every server in a process shares one account. So one
+    LocalAws runs per process at a time, and each starts from an empty account.
+    """
+
+    _running: ClassVar[LocalAws | None] = None
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self._host = host
@@ -36,17 +43,23 @@ class LocalAws:
         self.endpoint_url = ""
 
     def start(self) -> None:
+        if LocalAws._running is not None:
+            raise RuntimeError("A local AWS already runs in this process, and moto's state is per process")
         # Werkzeug logs every request moto serves; the gateway's access log is the one worth reading.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address=self._host, port=0, verbose=False)
         self._server.start()
+        LocalAws._running = self
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
+        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - our own loopback server
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+            LocalAws._running = None
 
     def client(self, service: str) -> Any:
         """A cached boto3 client (boto3 clients are thread-safe; creating them is not cheap)."""

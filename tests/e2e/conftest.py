@@ -38,8 +38,14 @@ def _free_port() -> int:
 def start_stack(tmp: Path, port: int) -> RunningStack:
     state_file = tmp / "stack.json"
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "AWS_ENDPOINT_URL"}
-    process = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(Path(sys.executable).parent / "galleria-local"), "--port", str(port), "--state-file", str(state_file)],
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "galleria-local"),
+            "--port",
+            str(port),
+            "--state-file",
+            str(state_file),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -49,12 +55,16 @@ def start_stack(tmp: Path, port: int) -> RunningStack:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"local stack exited early:\n{process.stdout.read() if process.stdout else ''}")
+            raise RuntimeError(
+                f"local stack exited early:\n{process.stdout.read() if process.stdout else ''}"
+            )
         if state_file.exists():
             state = json.loads(state_file.read_text())
             try:
                 if httpx.get(f"{state['baseUrl']}/api/v1/models", timeout=5).status_code == 200:
-                    return RunningStack(state["baseUrl"], state["apiKey"], state["teamId"], state_file, process)
+                    return RunningStack(
+                        state["baseUrl"], state["apiKey"], state["teamId"], state_file, process
+                    )
             except httpx.HTTPError:
                 pass
         time.sleep(0.2)

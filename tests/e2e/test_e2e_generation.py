@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,12 +14,20 @@ from PIL import Image
 
 pytestmark = pytest.mark.e2e
 
-RATIOS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4, "21:9": 21 / 9, "9:21": 9 / 21}
+RATIOS = {
+    "1:1": 1.0,
+    "16:9": 16 / 9,
+    "9:16": 9 / 16,
+    "4:3": 4 / 3,
+    "3:4": 3 / 4,
+    "21:9": 21 / 9,
+    "9:21": 9 / 21,
+}
 
 
 def test_the_seed_generate_curl_works_with_only_host_and_key_changed(local_stack) -> None:
     """Seed 001's 'Generate Image' example, the model set to local/procedural."""
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             "curl", "-s", "-X", "POST", f"{local_stack.base_url}/api/v1/generate-image",
             "-H", f"Authorization: Bearer {local_stack.api_key}",
@@ -40,7 +50,12 @@ def test_the_seed_generate_curl_works_with_only_host_and_key_changed(local_stack
 def test_generate_list_get_download(client: httpx.Client, ratio: str) -> None:
     generated = client.post(
         "/api/v1/generate-image",
-        json={"prompt": f"e2e harbour {ratio}", "model": "local/procedural", "aspectRatio": ratio, "numImages": 2},
+        json={
+            "prompt": f"e2e harbour {ratio}",
+            "model": "local/procedural",
+            "aspectRatio": ratio,
+            "numImages": 2,
+        },
     )
     assert generated.status_code == 200, generated.text
     body = generated.json()
@@ -90,35 +105,30 @@ def test_account_shows_credits_and_storage(client: httpx.Client) -> None:
     assert account["storage"]["limitFormatted"] == "50 GB"
 
 
-def test_the_admin_cli_creates_a_team_whose_key_works(local_stack) -> None:
-    from pathlib import Path
-    import sys
-
+def _admin(local_stack, *args: str) -> dict:
     cli = str(Path(sys.executable).parent / "galleria-admin")
-    created = json.loads(
-        subprocess.run(  # noqa: S603
-            [cli, "--state-file", str(local_stack.state_file), "create-team", "--name", "acme", "--plan", "free", "--credits", "20"],
-            capture_output=True, text=True, check=True,
-        ).stdout
-    )  # fmt: skip
+    result = subprocess.run(
+        [cli, "--state-file", str(local_stack.state_file), *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_the_admin_cli_creates_a_team_whose_key_works(local_stack) -> None:
+    created = _admin(local_stack, "create-team", "--name", "acme", "--plan", "free", "--credits", "20")
     headers = {"Authorization": f"Bearer {created['apiKey']}"}
     account = httpx.get(f"{local_stack.base_url}/api/v1/account", headers=headers).json()
     assert account == account | {"teamId": created["teamId"], "plan": "free", "credits": 20}
 
-    subprocess.run(  # noqa: S603
-        [cli, "--state-file", str(local_stack.state_file), "revoke-key", "--team", created["teamId"], "--key-id", created["keyId"]],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    _admin(local_stack, "revoke-key", "--team", created["teamId"], "--key-id", created["keyId"])
+
     assert httpx.get(f"{local_stack.base_url}/api/v1/account", headers=headers).status_code == 401
 
 
 def test_a_second_stack_on_the_same_port_says_the_port_is_busy(local_stack) -> None:
-    import sys
-    from pathlib import Path
     from urllib.parse import urlparse
 
     port = str(urlparse(local_stack.base_url).port)
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [str(Path(sys.executable).parent / "galleria-local"), "--port", port, "--state-file", "/dev/null"],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip

@@ -18,8 +18,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from galleria import aws
 from galleria.accounts import admin
 from galleria.accounts.repository import AccountsRepository
@@ -30,6 +28,7 @@ from galleria_local.functions import FunctionSpec, read_functions
 from galleria_local.intrinsics import Resolver
 from galleria_local.provision import provision
 from galleria_local.template import load_template
+from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +107,9 @@ class Stack:
         result = self.handler(function)(event, LambdaContext())
         body = result.get("body") or ""
         raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        return HttpResponse(result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, raw)
+        return HttpResponse(
+            result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, raw
+        )
 
     def run_workers(self) -> int:
         """Feed every message waiting on the generation queue to the worker; returns how many ran."""
@@ -166,7 +167,13 @@ def http_event(
             "accountId": "123456789012",
             "apiId": "local",
             "domainName": "testserver",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "t",
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": route_key,
             "stage": "$default",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
-
 from galleria.accounts.repository import AccountsRepository
 from galleria.providers.base import ProviderError
+from PIL import Image
 
 GENERATE = "/api/v1/generate-image"
 
@@ -23,7 +22,9 @@ def _credits(team) -> int:
 
 def test_async_generation_queues_a_job_that_the_worker_completes(stack, team) -> None:
     # Given an async request for two images
-    accepted = _generate(stack, team.key, model="local/procedural", numImages=2, aspectRatio="16:9", **{"async": True})
+    accepted = _generate(
+        stack, team.key, model="local/procedural", numImages=2, aspectRatio="16:9", **{"async": True}
+    )
     assert accepted.status == 202
     job_id = accepted.json()["jobId"]
     assert accepted.json()["statusUrl"] == f"/api/v1/jobs/{job_id}"
@@ -47,9 +48,13 @@ def test_async_generation_queues_a_job_that_the_worker_completes(stack, team) ->
 
 
 def test_the_item_records_how_it_was_made(stack, team) -> None:
-    job_id = _generate(stack, team.key, seed=42, stylePreset="comic-book", galleryTags=["Sea", "sea"], **{"async": True}).json()["jobId"]
+    job_id = _generate(
+        stack, team.key, seed=42, stylePreset="comic-book", galleryTags=["Sea", "sea"], **{"async": True}
+    ).json()["jobId"]
     stack.run_workers()
-    gallery_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0]["galleryId"]
+    gallery_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0][
+        "galleryId"
+    ]
 
     item = stack.request("GET", f"/api/v1/gallery/{gallery_id}", key=team.key).json()
 
@@ -69,7 +74,9 @@ def test_the_item_records_how_it_was_made(stack, team) -> None:
 def test_download_gives_a_png_that_opens(stack, team) -> None:
     job_id = _generate(stack, team.key, aspectRatio="3:4", **{"async": True}).json()["jobId"]
     stack.run_workers()
-    gallery_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0]["galleryId"]
+    gallery_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0][
+        "galleryId"
+    ]
 
     download = stack.request("GET", f"/api/v1/gallery/{gallery_id}/download", key=team.key)
 
@@ -84,9 +91,13 @@ def test_download_gives_a_png_that_opens(stack, team) -> None:
 def test_download_in_other_formats(stack, team, fmt: str, pil_format: str) -> None:
     job_id = _generate(stack, team.key, **{"async": True}).json()["jobId"]
     stack.run_workers()
-    gallery_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0]["galleryId"]
+    gallery_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0][
+        "galleryId"
+    ]
 
-    download = stack.request("GET", f"/api/v1/gallery/{gallery_id}/download", key=team.key, query={"format": fmt})
+    download = stack.request(
+        "GET", f"/api/v1/gallery/{gallery_id}/download", key=team.key, query={"format": fmt}
+    )
 
     assert Image.open(io.BytesIO(download.body)).format == pil_format
 
@@ -135,7 +146,12 @@ def test_dry_run_quotes_without_charging(stack, team) -> None:
     response = _generate(stack, team.key, numImages=3, dryRun=True)
 
     assert response.status == 200
-    assert response.json() == {"creditsRequired": 15, "balance": 1000, "model": "local/procedural", "numImages": 3}
+    assert response.json() == {
+        "creditsRequired": 15,
+        "balance": 1000,
+        "model": "local/procedural",
+        "numImages": 3,
+    }
     assert _credits(team) == 1000
     assert stack.run_workers() == 0
 

@@ -16,7 +16,9 @@ AUTHENTICATED_ROUTES = [
 
 @pytest.mark.parametrize(("method", "path"), AUTHENTICATED_ROUTES)
 @pytest.mark.parametrize("key", [None, "glr_not-a-real-key"])
-def test_authenticated_routes_answer_401_without_a_valid_key(stack, team, method: str, path: str, key) -> None:
+def test_authenticated_routes_answer_401_without_a_valid_key(
+    stack, team, method: str, path: str, key
+) -> None:
     response = stack.request(method, path, key=key, json_body={"prompt": "x"} if method == "POST" else None)
 
     assert response.status == 401
@@ -54,10 +56,16 @@ def test_another_teams_ids_answer_404_and_its_items_never_list(stack, team, othe
         "POST", "/api/v1/generate-image", key=team.key, json_body={"prompt": "secret", "async": True}
     ).json()["jobId"]
     stack.run_workers()
-    item_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0]["galleryId"]
+    item_id = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()["result"]["images"][0][
+        "galleryId"
+    ]
 
     # Then the second team cannot see or use them
-    for path in (f"/api/v1/jobs/{job_id}", f"/api/v1/gallery/{item_id}", f"/api/v1/gallery/{item_id}/download"):
+    for path in (
+        f"/api/v1/jobs/{job_id}",
+        f"/api/v1/gallery/{item_id}",
+        f"/api/v1/gallery/{item_id}/download",
+    ):
         response = stack.request("GET", path, key=other_team.key)
         assert response.status == 404, path
         assert response.json()["code"] == "not_found"
@@ -69,7 +77,10 @@ def test_another_teams_ids_answer_404_and_its_items_never_list(stack, team, othe
         "nextCursor": None,
     }
     remix = stack.request(
-        "POST", "/api/v1/generate-image", key=other_team.key, json_body={"prompt": "x", "sourceItemId": item_id}
+        "POST",
+        "/api/v1/generate-image",
+        key=other_team.key,
+        json_body={"prompt": "x", "sourceItemId": item_id},
     )
     assert remix.status == 404
     account = stack.request("GET", "/api/v1/account", key=other_team.key).json()

@@ -6,9 +6,8 @@ import base64
 import io
 
 import pytest
-from PIL import Image
-
 from galleria.accounts.repository import AccountsRepository
+from PIL import Image
 
 
 def _png_data_url(size=(64, 48)) -> str:
@@ -32,13 +31,28 @@ def _png_data_url(size=(64, 48)) -> str:
         ({"prompt": "x", "stylePreset": "vaporwave"}, "invalid_request", "stylePreset"),
         ({"prompt": "x", "seed": -1}, "invalid_request", "seed"),
         ({"prompt": "x", "sourceItemId": "../../etc"}, "invalid_request", "sourceItemId"),
-        ({"prompt": "x", "collectionId": "gal_01jd0000000000000000000000"}, "invalid_request", "collectionId"),
+        (
+            {"prompt": "x", "collectionId": "gal_01jd0000000000000000000000"},
+            "invalid_request",
+            "collectionId",
+        ),
         ({"prompt": "x", "galleryTags": [""]}, "invalid_request", "galleryTags"),
         ({"prompt": "x", "imageSize": "large"}, "invalid_request", "imageSize"),
         ({"prompt": "x", "async": "yes"}, "invalid_request", "async"),
-        ({"prompt": "x", "sourceImage": "data:image/gif;base64,R0lGODlhAQABAAAAACw="}, "invalid_image", "sourceImage"),
+        (
+            {"prompt": "x", "sourceImage": "data:image/gif;base64,R0lGODlhAQABAAAAACw="},
+            "invalid_image",
+            "sourceImage",
+        ),
         ({"prompt": "x", "sourceImage": "data:image/png;base64,!!!"}, "invalid_image", "base64"),
-        ({"prompt": "x", "sourceImage": "data:image/png;base64," + base64.b64encode(b"not an image").decode()}, "invalid_image", ""),
+        (
+            {
+                "prompt": "x",
+                "sourceImage": "data:image/png;base64," + base64.b64encode(b"not an image").decode(),
+            },
+            "invalid_image",
+            "",
+        ),
     ],
 )
 def test_bad_generation_requests_get_400_naming_the_problem(stack, team, body, code, field) -> None:
@@ -68,11 +82,22 @@ def test_a_source_image_makes_a_derived_picture(stack, team) -> None:
     stack.run_workers()
     job = stack.request("GET", f"/api/v1/jobs/{response.json()['jobId']}", key=team.key).json()
     assert job["status"] == "succeeded"
-    item = stack.request("GET", f"/api/v1/gallery/{job['result']['images'][0]['galleryId']}", key=team.key).json()
+    item = stack.request(
+        "GET", f"/api/v1/gallery/{job['result']['images'][0]['galleryId']}", key=team.key
+    ).json()
     assert item["generation"]["request"]["sourceImage"] is True
 
 
-@pytest.mark.parametrize(("query", "field"), [({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"page": "0"}, "page"), ({"page": "abc"}, "page"), ({"cursor": "not-a-cursor"}, "cursor")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ],
+)
 def test_bad_paging_values_get_400(stack, team, query, field) -> None:
     response = stack.request("GET", "/api/v1/gallery", key=team.key, query=query)
 
@@ -82,6 +107,9 @@ def test_bad_paging_values_get_400(stack, team, query, field) -> None:
 
 def test_unknown_download_format_gets_400(stack, team) -> None:
     response = stack.request(
-        "GET", "/api/v1/gallery/gal_01jd0000000000000000000000/download", key=team.key, query={"format": "tiff"}
+        "GET",
+        "/api/v1/gallery/gal_01jd0000000000000000000000/download",
+        key=team.key,
+        query={"format": "tiff"},
     )
     assert response.status == 400 and "format" in response.json()["error"]

@@ -22,7 +22,7 @@ _CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def _template() -> dict:
-    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)
 
 
 def _functions() -> dict[str, dict]:
@@ -44,12 +44,19 @@ def _template_routes(properties: dict) -> set[tuple[str, str]]:
 def _handler_routes(properties: dict) -> set[tuple[str, str]]:
     module = importlib.import_module(properties["Handler"].rsplit(".", 1)[0])
     schema = module.app.get_openapi_schema()
-    return {(method.upper(), path) for path, item in schema.paths.items() for method in item.model_dump(exclude_none=True)}
+    return {
+        (method.upper(), path)
+        for path, item in schema.paths.items()
+        for method in item.model_dump(exclude_none=True)
+    }
 
 
 def test_cfn_lint_passes() -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True, check=False
+        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -67,8 +74,6 @@ def test_every_function_handler_lives_in_its_code_folder() -> None:
     for name, properties in _functions().items():
         module = properties["Handler"].rsplit(".", 1)[0]
         assert (ROOT / properties["CodeUri"] / f"{module}.py").is_file(), name
-
-
 
 
 def test_worker_gives_up_on_the_queues_last_delivery() -> None:

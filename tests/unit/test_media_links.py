@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from galleria import media_links
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
@@ -26,7 +25,11 @@ def test_a_signed_link_verifies() -> None:
 
 @pytest.mark.parametrize(
     ("team", "item", "rendition"),
-    [("team_b", "gal_1", Rendition.ORIGINAL), ("team_a", "gal_2", Rendition.ORIGINAL), ("team_a", "gal_1", Rendition.THUMB_256)],
+    [
+        ("team_b", "gal_1", Rendition.ORIGINAL),
+        ("team_a", "gal_2", Rendition.ORIGINAL),
+        ("team_a", "gal_1", Rendition.THUMB_256),
+    ],
 )
 def test_a_signature_does_not_carry_over_to_another_team_item_or_rendition(
     team: str, item: str, rendition: Rendition

@@ -41,7 +41,9 @@ class MediaStorage:
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
-    def presigned_get(self, key: str, *, seconds: int = PRESIGN_SECONDS, download_name: str | None = None) -> str:
+    def presigned_get(
+        self, key: str, *, seconds: int = PRESIGN_SECONDS, download_name: str | None = None
+    ) -> str:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if download_name:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'

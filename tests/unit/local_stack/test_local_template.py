@@ -6,7 +6,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from galleria_local.emulated import declare_emulated_resources, resolve_outputs
 from galleria_local.intrinsics import IntrinsicError, PhysicalResource, Resolver
 from galleria_local.template import Template, load_template, parse_template
@@ -66,7 +65,9 @@ def test_short_tags_load_as_the_long_intrinsic_forms() -> None:
     assert values["GetAttShort"] == {"Fn::GetAtt": ["Queue", "Arn"]}
     assert values["GetAttList"] == {"Fn::GetAtt": ["Queue", "QueueName"]}
     assert values["SubList"]["Fn::Sub"][1] == {"Name": {"Fn::Select": [1, {"Ref": "Names"}]}}
-    assert template.conditions["ProdOrDebug"] == {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "IsDebug"}]}
+    assert template.conditions["ProdOrDebug"] == {
+        "Fn::Or": [{"Condition": "IsProd"}, {"Condition": "IsDebug"}]
+    }
 
 
 def test_intrinsics_resolve_against_parameters_pseudo_parameters_and_resources() -> None:

@@ -119,7 +119,9 @@ class AccountsRepository:
                 {
                     "Put": {
                         "TableName": self.table,
-                        "Item": dynamo.serialize({"pk": f"TEAM#{key.team_id}", "sk": f"KEY#{key.key_id}", **record}),
+                        "Item": dynamo.serialize(
+                            {"pk": f"TEAM#{key.team_id}", "sk": f"KEY#{key.key_id}", **record}
+                        ),
                     }
                 },
                 {

@@ -10,11 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.request import Request
+from pydantic import BaseModel
 
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.errors import proxy_error, register_error_handlers
-from pydantic import BaseModel
-
 from galleria.auth import Principal, authenticate
 from galleria.errors import GalleriaError
 

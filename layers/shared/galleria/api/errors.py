@@ -25,7 +25,9 @@ def error_body(status: int, code: str, message: str, **extra: Any) -> tuple[int,
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
     _, body = error_body(status, code, message, **extra)
     headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else None
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
 def proxy_error(error: GalleriaError) -> dict[str, Any]:

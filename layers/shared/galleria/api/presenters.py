@@ -35,9 +35,30 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
     return ItemOut(
         **item.model_dump(
             include={
-                "id", "type", "prompt", "title", "model", "style_preset", "aspect_ratio", "seed", "width",
-                "height", "mime_type", "file_size", "tags", "favorite", "collections", "visibility", "source",
-                "parent_id", "rating", "archived", "sha256", "created_at", "updated_at", "deleted_at",
+                "id",
+                "type",
+                "prompt",
+                "title",
+                "model",
+                "style_preset",
+                "aspect_ratio",
+                "seed",
+                "width",
+                "height",
+                "mime_type",
+                "file_size",
+                "tags",
+                "favorite",
+                "collections",
+                "visibility",
+                "source",
+                "parent_id",
+                "rating",
+                "archived",
+                "sha256",
+                "created_at",
+                "updated_at",
+                "deleted_at",
             }
         ),
         url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
@@ -52,7 +73,11 @@ def image_out(job: Job, image: ImageResult, links: LinkBuilder, storage: MediaSt
         thumbnail = links.media(job.team_id, image.gallery_id, Rendition.THUMB_512)
     else:
         url = storage.presigned_get(image.object_key, seconds=TMP_LINK_SECONDS)
-        thumbnail = storage.presigned_get(image.thumbnail_key, seconds=TMP_LINK_SECONDS) if image.thumbnail_key else None
+        thumbnail = (
+            storage.presigned_get(image.thumbnail_key, seconds=TMP_LINK_SECONDS)
+            if image.thumbnail_key
+            else None
+        )
     return ImageOut(
         url=url,
         thumbnail_url=thumbnail,

@@ -45,7 +45,9 @@ def resolve_model(model_id: str | None) -> ModelInfo:
             f"Unknown model '{model_id}'; GET /api/v1/models lists the models", code="invalid_model"
         )
     if not model.available(settings):
-        raise ModelUnavailable(f"Model {model.id} is not configured in this deployment (its provider key is not set)")
+        raise ModelUnavailable(
+            f"Model {model.id} is not configured in this deployment (its provider key is not set)"
+        )
     return model
 
 
@@ -100,7 +102,9 @@ class GenerationService:
             price_per_image=model.price_per_image,
             credits_reserved=cost,
             # Item ids are fixed up front so a redelivered job finds the items it already made.
-            item_ids=[ids.new_id(ids.ITEM, at_ms=at_ms) for _ in range(spec.num_images)] if spec.save_to_gallery else [],
+            item_ids=[ids.new_id(ids.ITEM, at_ms=at_ms) for _ in range(spec.num_images)]
+            if spec.save_to_gallery
+            else [],
             save_to_gallery=spec.save_to_gallery,
         )
         if source is not None:
@@ -128,7 +132,12 @@ class GenerationService:
                     "error": JobError(code="internal_error", message="The job could not be queued"),
                 }
             )
-            transact_write([self.jobs.finish_op(failed), self.accounts.refund_credits_op(job.team_id, job.credits_reserved)])
+            transact_write(
+                [
+                    self.jobs.finish_op(failed),
+                    self.accounts.refund_credits_op(job.team_id, job.credits_reserved),
+                ]
+            )
             raise
 
     def wait(self, job: Job, timeout_seconds: float) -> Job:

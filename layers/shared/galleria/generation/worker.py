@@ -103,7 +103,13 @@ class GenerationWorker:
 
     # --- one image ---------------------------------------------------------------------
     def _make_image(
-        self, job: Job, spec: GenerationSpec, team: Team, provider: ImageProvider, request: ProviderRequest, index: int
+        self,
+        job: Job,
+        spec: GenerationSpec,
+        team: Team,
+        provider: ImageProvider,
+        request: ProviderRequest,
+        index: int,
     ) -> ImageResult:
         if job.save_to_gallery:
             existing = self.items.find(job.team_id, job.item_ids[index])
@@ -133,13 +139,17 @@ class GenerationWorker:
             text=image.text,
         )
 
-    def _store_item(self, job: Job, spec: GenerationSpec, team: Team, image: ProviderImage, item_id: str) -> ImageResult:
+    def _store_item(
+        self, job: Job, spec: GenerationSpec, team: Team, image: ProviderImage, item_id: str
+    ) -> ImageResult:
         from galleria.imaging.convert import image_info
         from galleria.imaging.thumbnails import make_thumbnails
 
         info = image_info(image.data)
         thumbnails = make_thumbnails(image.data, sizes=THUMBNAIL_SIZES)
-        keys = {Rendition.ORIGINAL: item_object_key(job.team_id, item_id, Rendition.ORIGINAL, image.mime_type)}
+        keys = {
+            Rendition.ORIGINAL: item_object_key(job.team_id, item_id, Rendition.ORIGINAL, image.mime_type)
+        }
         self.storage.put(keys[Rendition.ORIGINAL], image.data, image.mime_type)
         for size, data in thumbnails.items():
             rendition = Rendition(f"thumb-{size}")
@@ -207,7 +217,9 @@ class GenerationWorker:
             }
         )
         self._record(finished, refund=refund)
-        logger.info("job finished", job_id=job.id, status=finished.status, images=len(images), refunded=refund)
+        logger.info(
+            "job finished", job_id=job.id, status=finished.status, images=len(images), refunded=refund
+        )
         return finished
 
     def _record(self, job: Job, *, refund: int) -> None:

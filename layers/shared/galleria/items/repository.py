@@ -111,7 +111,9 @@ class ItemsRepository:
                 return Page(items=[], next_cursor=None)
         # One item more than the page tells whether another page exists, so the last page
         # never hands out a cursor that leads to an empty page.
-        response = self.client.query(**query, Limit=limit + 1, **({"ExclusiveStartKey": start} if start else {}))
+        response = self.client.query(
+            **query, Limit=limit + 1, **({"ExclusiveStartKey": start} if start else {})
+        )
         items = [_item(record) for record in response["Items"]]
         if len(items) > limit:
             return Page(items=items[:limit], next_cursor=encode_cursor(items[limit - 1]))

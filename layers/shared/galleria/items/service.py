@@ -45,7 +45,9 @@ class GalleryService:
 
     def list(self, team_id: str, *, limit: int, page: int, cursor: str | None) -> Listing:
         if cursor is None and page > MAX_PAGE_WITHOUT_CURSOR:
-            raise InvalidRequest(f"Invalid field 'page': at most {MAX_PAGE_WITHOUT_CURSOR}; use cursor to go further")
+            raise InvalidRequest(
+                f"Invalid field 'page': at most {MAX_PAGE_WITHOUT_CURSOR}; use cursor to go further"
+            )
         skip = 0 if cursor else (page - 1) * limit
         result = self.items.list_live(team_id, limit=limit, cursor=cursor, skip=skip)
         total = self.accounts.get_team(team_id).item_count

@@ -67,7 +67,9 @@ class JobsRepository:
 
     def finish_op(self, job: Job) -> dict[str, Any]:
         """A transaction part that records the outcome once: only a job not yet finished."""
-        outcome = job.model_dump(mode="json", include={"status", "updated_at", "images", "credits_charged", "error"})
+        outcome = job.model_dump(
+            mode="json", include={"status", "updated_at", "images", "credits_charged", "error"}
+        )
         names = {f"#{name}": name for name in outcome}
         return {
             "Update": {

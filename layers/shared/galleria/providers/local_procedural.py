@@ -34,5 +34,3 @@ class LocalProceduralProvider:
             provider_request_id=f"local-{uuid.uuid4()}",
             reproducible=True,
         )
-
-
