@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -43,7 +43,6 @@ from galleria.storage import MediaStorage
 from galleria.tags import normalise_tags
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 app = create_resolver()
 
@@ -139,7 +138,6 @@ def _sync_wait_seconds() -> float:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context, public_routes=PUBLIC_ROUTES)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from galleria.generation.queue import GenerationMessage, run_generation_record
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 # Failed records are reported, not raised, even when the whole batch fails: the answer is the
 # same to SQS (those messages come back) and the invocation is not logged as a crash.
@@ -20,7 +19,6 @@ processor = BatchProcessor(
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,7 +12,6 @@ from galleria.api.app import create_resolver, handle
 from galleria.items.media import resolve_media_link
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 app = create_resolver()
 
@@ -28,7 +27,6 @@ def get_media(teamId: str, itemId: str, rendition: str, signature: str):
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context, public_routes=PUBLIC_ROUTES)

@@ -67,7 +67,9 @@ class Gateway:
 
     def start(self, routes: RouteTable, pools: Mapping[str, FunctionPool], cors: CorsPolicy | None) -> None:
         self._routes, self._pools, self._cors = routes, pools, cors
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -52,8 +52,9 @@ class LocalAws:
         LocalAws._running = self
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
-        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")
-        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - our own loopback server
+        # A fresh account; the reset endpoint is moto server's documented way to clear its state.
+        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - plain http to our own server
 
     def stop(self) -> None:
         if self._server is not None:

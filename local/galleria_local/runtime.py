@@ -84,16 +84,22 @@ class _Worker:
     process: subprocess.Popen[bytes]
     connection: Connection
 
-    def stop(self) -> None:
-        stop_workers([self])
+    def stop(self, *, graceful: bool = True) -> None:
+        stop_workers([self], graceful=graceful)
 
 
-def stop_workers(workers: list[_Worker]) -> None:
-    """Ask every worker to exit (an idle one does at once), then terminate, then kill the rest."""
-    for worker in workers:
-        with contextlib.suppress(OSError, ValueError):  # already gone
-            worker.connection.send(None)
+def stop_workers(workers: list[_Worker], *, graceful: bool = True) -> None:
+    """Ask idle workers to exit (they do at once), then terminate, then kill what is left.
+
+    A busy worker cannot read the request to exit: `graceful=False` goes straight to terminate.
+    """
+    if graceful:
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):  # already gone
+                worker.connection.send(None)
     for end in (None, subprocess.Popen.terminate, subprocess.Popen.kill):
+        if end is None and not graceful:
+            continue
         alive = [worker for worker in workers if worker.process.poll() is None]
         for worker in alive:
             if end is not None:
@@ -173,11 +179,13 @@ class FunctionPool:
         """Stop every worker, busy or idle; later invocations fail at once."""
         with self._condition:
             self._closed = True
-            workers = list(self._workers)
+            idle = list(self._idle)
+            busy = [worker for worker in self._workers if worker not in idle]
             self._workers.clear()
             self._idle.clear()
             self._condition.notify_all()
-        stop_workers(workers)
+        stop_workers(busy, graceful=False)
+        stop_workers(idle)
 
     def _acquire(self, limit: float) -> _Worker:
         """The most recently used idle worker (the warmest), else a new one while under the cap."""
@@ -229,7 +237,7 @@ class FunctionPool:
 
         init_wait = max(min(INIT_TIMEOUT_SECONDS, limit - time.monotonic()), 0)
         if not parent_end.poll(init_wait):
-            worker.stop()
+            worker.stop(graceful=False)
             raise _InvocationFailed(
                 FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} s")
             )
@@ -254,10 +262,11 @@ class FunctionPool:
         worker.stop()  # the pool closed while it ran
 
     def _discard(self, worker: _Worker) -> None:
+        """Drop a worker that timed out or broke: it gets no second chance to finish."""
         with self._condition:
             self._workers.discard(worker)
             self._condition.notify()
-        worker.stop()
+        worker.stop(graceful=False)
 
 
 def lambda_environment(spec: FunctionSpec, aws_environment: Mapping[str, str]) -> dict[str, str]:

@@ -26,8 +26,9 @@ def seed_stand_in_team() -> Callable[[object], StandInTeam]:
     return lambda environment: StandInTeam()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def local_aws() -> Iterator[LocalAws]:
+    """One moto server per module (stopping one takes half a second); one runs per process at a time."""
     aws = LocalAws()
     aws.start()
     yield aws

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
-
 from galleria_local.emulated import declare_emulated_resources, resolve_outputs
 from galleria_local.intrinsics import Resolver
 from galleria_local.local_aws import LocalAws
@@ -20,7 +19,7 @@ from galleria_local.template import load_template
 BASE_URL = "http://127.0.0.1:8000"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def provisioned(project_root: Path, local_aws: LocalAws) -> tuple[Resolver, list[str]]:
     template = load_template(project_root / "template.yaml")
     resolver = Resolver(template)
@@ -54,13 +53,25 @@ def test_the_bucket_has_the_templates_four_lifecycle_rules(
             "Filter": {"Prefix": ""},
             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
         },
-        {"ID": "expire-exports", "Status": "Enabled", "Filter": {"Prefix": "exports/"}, "Expiration": {"Days": 7}},
+        {
+            "ID": "expire-exports",
+            "Status": "Enabled",
+            "Filter": {"Prefix": "exports/"},
+            "Expiration": {"Days": 7},
+        },
         {"ID": "expire-tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}},
-        {"ID": "expire-trash", "Status": "Enabled", "Filter": {"Prefix": "trash/"}, "Expiration": {"Days": 30}},
+        {
+            "ID": "expire-trash",
+            "Status": "Enabled",
+            "Filter": {"Prefix": "trash/"},
+            "Expiration": {"Days": 30},
+        },
     ]
 
 
-def test_the_bucket_is_private_and_encrypted(provisioned: tuple[Resolver, list[str]], local_aws: LocalAws) -> None:
+def test_the_bucket_is_private_and_encrypted(
+    provisioned: tuple[Resolver, list[str]], local_aws: LocalAws
+) -> None:
     resolver, _ = provisioned
     s3 = local_aws.client("s3")
     bucket = resolver.physical("MediaBucket").ref
@@ -74,7 +85,9 @@ def test_the_bucket_is_private_and_encrypted(provisioned: tuple[Resolver, list[s
     assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
 
 
-def test_tables_have_their_keys_indexes_and_ttl(provisioned: tuple[Resolver, list[str]], local_aws: LocalAws) -> None:
+def test_tables_have_their_keys_indexes_and_ttl(
+    provisioned: tuple[Resolver, list[str]], local_aws: LocalAws
+) -> None:
     dynamodb = local_aws.client("dynamodb")
 
     items = dynamodb.describe_table(TableName="galleria-ItemsTable")["Table"]
@@ -101,7 +114,9 @@ def test_the_queue_redrives_to_its_dead_letter_queue(
     resolver, _ = provisioned
     sqs = local_aws.client("sqs")
 
-    queue = sqs.get_queue_attributes(QueueUrl=resolver.physical("GenerationQueue").ref, AttributeNames=["All"])
+    queue = sqs.get_queue_attributes(
+        QueueUrl=resolver.physical("GenerationQueue").ref, AttributeNames=["All"]
+    )
     dead_letters = sqs.get_queue_attributes(
         QueueUrl=resolver.physical("GenerationDeadLetterQueue").ref, AttributeNames=["All"]
     )
@@ -117,7 +132,9 @@ def test_the_signing_secret_is_generated_as_asked(
 ) -> None:
     resolver, _ = provisioned
 
-    secret = local_aws.client("secretsmanager").get_secret_value(SecretId=resolver.physical("MediaSigningSecret").ref)
+    secret = local_aws.client("secretsmanager").get_secret_value(
+        SecretId=resolver.physical("MediaSigningSecret").ref
+    )
 
     assert len(secret["SecretString"]) == 64
     assert secret["SecretString"].isalnum()
@@ -182,7 +199,12 @@ def test_bucket_notifications_reach_their_queue(
 def test_lifecycle_filters_combine_several_conditions_with_and() -> None:
     rules: list[dict[str, Any]] = [
         {"Id": "tagged", "Status": "Enabled", "Prefix": "a/", "TagFilters": [{"Key": "k", "Value": "v"}]},
-        {"Id": "one-tag", "Status": "Enabled", "TagFilters": [{"Key": "k", "Value": "v"}], "ExpirationInDays": 2},
+        {
+            "Id": "one-tag",
+            "Status": "Enabled",
+            "TagFilters": [{"Key": "k", "Value": "v"}],
+            "ExpirationInDays": 2,
+        },
         {
             "Id": "moves",
             "Status": "Enabled",
