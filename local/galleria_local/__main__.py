@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from galleria_local.banner import render_banner
     from galleria_local.stack import LocalStack
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Both explicitly: a shell that starts the stack in the background leaves SIGINT ignored.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, _interrupt)
     stack = LocalStack(
         args.template,
         args.host,

@@ -160,8 +160,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 source_ip=self.client_address[0],
                 server_port=self.server.server_address[1],
             )
-            response = self.server.gateway.handle(request)
-        self._write(response)
+            try:
+                response = self.server.gateway.handle(request)
+            except Exception:  # the server's boundary: a bug here must still answer, as API Gateway would
+                logger.exception("The local gateway failed on %s %s", self.command, self.path)
+                response = gateway_error(500, "Internal Server Error")
+        try:
+            self._write(response)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away; nothing to answer
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.info("%s %s %d %.0f ms", self.command, self.path, response.status, elapsed_ms)
 

@@ -19,7 +19,9 @@ pytestmark = [
 
 def _sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
-    return subprocess.run([SAM, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600, check=False)
+    return subprocess.run(
+        [SAM, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600, check=False
+    )
 
 
 def test_sam_validate_lint() -> None:

@@ -21,9 +21,9 @@ def item_object_key(team_id: str, item_id: str, rendition: Rendition, mime_type:
     return f"teams/{team_id}/items/{item_id}/{name}.{extension_for(mime_type)}"
 
 
-def tmp_object_key(team_id: str, job_id: str, name: str) -> str:
-    """Objects under tmp/ expire after a day (bucket lifecycle rule)."""
-    return f"tmp/{team_id}/{job_id}/{name}"
+def tmp_object_key(team_id: str, group: str, name: str) -> str:
+    """Objects under tmp/ expire after a day (bucket lifecycle rule); ``group`` is a job id or a purpose."""
+    return f"tmp/{team_id}/{group}/{name}"
 
 
 class MediaStorage:

@@ -8,7 +8,6 @@ import os
 from typing import Any
 
 import pytest
-
 from galleria_local.functions import HttpRoute
 from galleria_local.http_events import HttpRequest, build_event, to_http_response
 from galleria_local.routes import RouteMatch
@@ -49,8 +48,15 @@ DOCUMENTED_EVENT: dict[str, Any] = {
 ROUTE = HttpRoute(function_id="Items", method="POST", path="/teams/{teamId}/items")
 
 
-def _request(body: bytes = b"", content_type: str | None = None, extra: list[tuple[str, str]] = ()) -> HttpRequest:  # type: ignore[assignment]
-    headers = [("Host", "127.0.0.1:8000"), ("User-Agent", "curl/8.5"), ("Cookie", "a=1; b=2"), ("Cookie", "c=3")]
+def _request(
+    body: bytes = b"", content_type: str | None = None, extra: list[tuple[str, str]] = ()
+) -> HttpRequest:  # type: ignore[assignment]
+    headers = [
+        ("Host", "127.0.0.1:8000"),
+        ("User-Agent", "curl/8.5"),
+        ("Cookie", "a=1; b=2"),
+        ("Cookie", "c=3"),
+    ]
     if content_type:
         headers.append(("Content-Type", content_type))
     return HttpRequest(
@@ -143,7 +149,9 @@ def test_a_forwarded_for_header_gets_the_client_appended() -> None:
         (None, b"raw", False),
     ],
 )
-def test_bodies_are_text_only_when_text_like_and_utf8(content_type: str | None, body: bytes, as_text: bool) -> None:
+def test_bodies_are_text_only_when_text_like_and_utf8(
+    content_type: str | None, body: bytes, as_text: bool
+) -> None:
     event = _event(_request(body, content_type))
 
     assert event["isBase64Encoded"] is not as_text

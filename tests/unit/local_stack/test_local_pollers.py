@@ -7,12 +7,12 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from galleria_local.functions import SqsSource
 from galleria_local.local_aws import LocalAws
 from galleria_local.pollers import SqsPoller, batch_item_failures
@@ -21,14 +21,13 @@ from galleria_local.runtime import FunctionPool
 # Records every record it gets; "fail…" bodies are reported as item failures, "crash…" fails the batch.
 HANDLER = """
     import json
-import time
     import os
 
     def handler(event, context):
         failures = []
         with open(os.environ["RECORDS_FILE"], "a") as records:
             for record in event["Records"]:
-                records.write(json.dumps(record) + "\\n")
+                records.write(json.dumps({**record, "batchSize": len(event["Records"])}) + "\\n")
                 if record["body"].startswith("fail"):
                     failures.append({"itemIdentifier": record["messageId"]})
                 if record["body"].startswith("crash"):
@@ -72,11 +71,18 @@ MakePoller = Callable[..., SqsPoller]
 
 @pytest.fixture
 def make_poller(queue: Queue, pool: FunctionPool, local_aws: LocalAws) -> MakePoller:
-    def make(report_batch_item_failures: bool = True, retry_delay_seconds: int | None = 0) -> SqsPoller:
+    def make(
+        report_batch_item_failures: bool = True,
+        retry_delay_seconds: int | None = 0,
+        batch_size: int = 10,
+        batching_window_seconds: int = 0,
+    ) -> SqsPoller:
         source = SqsSource(
             function_id="TestFunction",
             queue_arn=queue.arn,
+            batch_size=batch_size,
             report_batch_item_failures=report_batch_item_failures,
+            maximum_batching_window_seconds=batching_window_seconds,
         )
         return SqsPoller(
             source, queue.url, pool, local_aws.client("sqs"), retry_delay_seconds=retry_delay_seconds
@@ -115,10 +121,11 @@ def test_moto_redrives_to_the_dead_letter_queue_after_max_receive_count(local_aw
     sqs.send_message(QueueUrl=url, MessageBody="poison")
 
     receive_counts = []
-    for _ in range(3):  # each receive leaves the message in flight for the 1 s visibility timeout
+    for attempt in range(3):
+        if attempt:
+            time.sleep(1.05)  # each receive left the message in flight for the 1 s visibility timeout
         messages = sqs.receive_message(QueueUrl=url, AttributeNames=["All"]).get("Messages", [])
         receive_counts += [message["Attributes"]["ApproximateReceiveCount"] for message in messages]
-        time.sleep(1.05)
 
     assert receive_counts == ["1", "2"]
     assert _bodies_left(local_aws, dead_letter_url) == ["poison"]
@@ -140,6 +147,7 @@ def test_the_function_gets_lambdas_sqs_event(
     assert make_poller().poll_once()
 
     (record,) = _records(tmp_path)
+    assert record.pop("batchSize") == 1
     assert set(record) == {
         "messageId",
         "receiptHandle",
@@ -163,7 +171,12 @@ def test_the_function_gets_lambdas_sqs_event(
         "ApproximateFirstReceiveTimestamp",
     }
     assert record["messageAttributes"] == {
-        "kind": {"stringValue": "generate", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "kind": {
+            "stringValue": "generate",
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "String",
+        },
         "blob": {
             "binaryValue": base64.b64encode(b"\x00\x01").decode(),
             "stringListValues": [],
@@ -171,6 +184,27 @@ def test_the_function_gets_lambdas_sqs_event(
             "dataType": "Binary",
         },
     }
+
+
+def test_the_batching_window_gathers_messages_up_to_the_batch_size(
+    make_poller: MakePoller, local_aws: LocalAws, queue: Queue, tmp_path: Path
+) -> None:
+    poller = make_poller(batch_size=3, batching_window_seconds=5)
+    _send(local_aws, queue, "ok-1")
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        polling = executor.submit(poller.poll_once)
+        time.sleep(0.3)
+        _send(local_aws, queue, "ok-2", "ok-3")
+        started = time.monotonic()
+        assert polling.result(timeout=10)
+
+    assert time.monotonic() - started < 3  # a full batch goes at once, without waiting out the window
+    assert sorted((record["body"], record["batchSize"]) for record in _records(tmp_path)) == [
+        ("ok-1", 3),
+        ("ok-2", 3),
+        ("ok-3", 3),
+    ]
 
 
 def test_a_successful_batch_is_deleted(make_poller: MakePoller, local_aws: LocalAws, queue: Queue) -> None:
@@ -203,7 +237,9 @@ def test_without_a_retry_delay_failures_wait_for_the_visibility_timeout(
     assert _bodies_left(local_aws, queue.url) == []  # in flight for the queue's 30 s
 
 
-def test_a_function_error_keeps_the_whole_batch(make_poller: MakePoller, local_aws: LocalAws, queue: Queue) -> None:
+def test_a_function_error_keeps_the_whole_batch(
+    make_poller: MakePoller, local_aws: LocalAws, queue: Queue
+) -> None:
     _send(local_aws, queue, "ok-1", "crash-1")
 
     make_poller().poll_once()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from galleria_local.functions import HttpRoute
 from galleria_local.routes import RouteTable
 
@@ -41,11 +40,18 @@ TABLE = _table(
         ("GET", "/pets/cat/2/toys", "GET /pets/{proxy+}", {"proxy": "cat/2/toys"}),
         ("POST", "/pets/cat", "ANY /{proxy+}", {"proxy": "pets/cat"}),
         ("GET", "/api/v1/gallery/gal_1", "GET /api/v1/gallery/{itemId}", {"itemId": "gal_1"}),
-        ("GET", "/api/v1/gallery/gal_1/download", "GET /api/v1/gallery/{itemId}/download", {"itemId": "gal_1"}),
+        (
+            "GET",
+            "/api/v1/gallery/gal_1/download",
+            "GET /api/v1/gallery/{itemId}/download",
+            {"itemId": "gal_1"},
+        ),
         ("GET", "/api/v1/gallery/a%20b", "GET /api/v1/gallery/{itemId}", {"itemId": "a b"}),
     ],
 )
-def test_the_most_specific_route_wins(method: str, path: str, route_key: str, parameters: dict[str, str]) -> None:
+def test_the_most_specific_route_wins(
+    method: str, path: str, route_key: str, parameters: dict[str, str]
+) -> None:
     match = TABLE.match(method, path)
 
     assert match is not None
@@ -63,7 +69,10 @@ def test_the_most_specific_route_wins(method: str, path: str, route_key: str, pa
     ],
 )
 def test_paths_without_a_route_do_not_match(method: str, path: str) -> None:
-    assert _table("GET /api/v1/gallery/{itemId}", "GET /api/v1/gallery/{itemId}/download").match(method, path) is None
+    assert (
+        _table("GET /api/v1/gallery/{itemId}", "GET /api/v1/gallery/{itemId}/download").match(method, path)
+        is None
+    )
 
 
 def test_the_default_route_catches_what_nothing_else_matches() -> None:

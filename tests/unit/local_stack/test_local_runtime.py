@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from galleria_local.runtime import TIMEOUT_ERROR_TYPE, FunctionPool
 
 HANDLER = """
@@ -111,7 +110,10 @@ def test_a_worker_runs_with_the_function_environment_code_and_layers(
     context = result.payload["context"]
     assert context["function_name"] == "galleria-TestFunction"
     assert context["function_version"] == "$LATEST"
-    assert context["invoked_function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:galleria-TestFunction"
+    assert (
+        context["invoked_function_arn"]
+        == "arn:aws:lambda:us-east-1:123456789012:function:galleria-TestFunction"
+    )
     assert context["memory_limit_in_mb"] == "256"
     assert context["aws_request_id"] == result.request_id
     assert context["log_group_name"] == "/aws/lambda/galleria-TestFunction"

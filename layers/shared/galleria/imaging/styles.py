@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
+from galleria.catalog import STYLE_PRESETS
 from galleria.imaging.effects import (
     Size,
     add_grain,
@@ -29,21 +30,6 @@ from galleria.imaging.palette import Palette
 
 Style = Callable[[Image.Image, Palette, random.Random], Image.Image]
 
-STYLE_PRESETS: tuple[str, ...] = (
-    "none",
-    "photographic",
-    "digital-art",
-    "comic-book",
-    "fantasy-art",
-    "analog-film",
-    "neon-punk",
-    "isometric",
-    "low-poly",
-    "origami",
-    "line-art",
-    "cinematic",
-    "3d-model",
-)
 BLACK = (0, 0, 0)
 WHITE = (255, 255, 255)
 

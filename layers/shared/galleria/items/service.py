@@ -8,7 +8,7 @@ from galleria.accounts.repository import AccountsRepository
 from galleria.domain.items import Item, Rendition
 from galleria.errors import InvalidRequest
 from galleria.items.repository import ItemsRepository, Page
-from galleria.storage import MediaStorage
+from galleria.storage import MediaStorage, extension_for, tmp_object_key
 
 MAX_PAGE_WITHOUT_CURSOR = 500
 # Lambda answers at most 6 MB, base64 adds a third: larger files go out as a presigned redirect.
@@ -65,13 +65,13 @@ class GalleryService:
             from galleria.imaging.convert import convert_image
 
             data, content_type = convert_image(original, fmt)  # type: ignore[arg-type]
-        extension = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(content_type, "bin")
+        extension = extension_for(content_type)
         filename = f"{item.id}.{extension}"
         if len(data) <= MAX_INLINE_DOWNLOAD_BYTES:
             return Download(filename=filename, content_type=content_type, data=data)
         key = item.object_keys[Rendition.ORIGINAL]
         if fmt != "original":
-            key = f"tmp/{team_id}/downloads/{item.id}.{extension}"
+            key = tmp_object_key(team_id, "downloads", f"{item.id}.{extension}")
             self.storage.put(key, data, content_type)
         return Download(
             filename=filename,
