@@ -83,22 +83,16 @@ class Gateway:
         """The response API Gateway would give, CORS headers and `apigw-requestid` included."""
         request_id = new_request_id()
         origin = _header(request, "origin")
-        if (
-            self._cors is not None
-            and request.method == "OPTIONS"
-            and _header(request, "access-control-request-method")
-        ):
-            response = HttpResponse(204, list(self._cors.preflight_headers(origin).items()), b"")
+        preflight = request.method == "OPTIONS" and _header(request, "access-control-request-method")
+        if self._cors is not None and preflight:
+            status, headers, body = 204, list(self._cors.preflight_headers(origin).items()), b""
         else:
             response = self._invoke(request, request_id)
+            status, headers, body = response.status, response.headers, response.body
             if self._cors is not None:
-                kept = [(name, value) for name, value in response.headers if not _is_cors_header(name)]
-                response = HttpResponse(
-                    response.status, kept + list(self._cors.response_headers(origin).items()), response.body
-                )
-        return HttpResponse(
-            response.status, [*response.headers, ("apigw-requestid", request_id)], response.body
-        )
+                headers = [header for header in headers if not _is_cors_header(header[0])]
+                headers += self._cors.response_headers(origin).items()
+        return HttpResponse(status, [*headers, ("apigw-requestid", request_id)], body)
 
     def _invoke(self, request: HttpRequest, request_id: str) -> HttpResponse:
         match = self._routes.match(request.method, request.target.partition("?")[0])

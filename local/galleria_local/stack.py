@@ -47,7 +47,9 @@ class LocalStack:
     """Start with `start()` (or `with LocalStack(...) as stack:`); `base_url` then serves the API.
 
     `port=0` picks a free port. `seed_dev_team` receives the functions' global environment plus the
-    local AWS variables and returns the team whose API key the banner shows.
+    local AWS variables and returns the team whose API key the banner shows. One stack runs per
+    process at a time (moto's state is per process), and moto's in-process `mock_aws` must not be
+    active meanwhile: it would intercept the stack's own boto3 calls and reset its resources.
     """
 
     def __init__(

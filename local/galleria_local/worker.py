@@ -104,11 +104,10 @@ def _invoke(handler: Handler, invocation: Invocation) -> tuple[str, Any]:
 
 
 def _set_import_path(task_root: str, layers: Sequence[str]) -> None:
-    """The code first, then the layers, as /var/task and /opt/python, then the Python installation
-    itself (the standard library and the virtualenv's packages, which stand in for the runtime's)."""
-    installation = tuple({sys.prefix, sys.base_prefix})
-    runtime_paths = [path for path in sys.path[1:] if path.startswith(installation)]
-    sys.path[:] = [task_root, *layers, *runtime_paths]
+    """The code first, then the layers, as /var/task and /opt/python, then what Python itself put there
+    (the standard library and the virtualenv's packages, standing in for the runtime's), without this
+    file's folder. No PYTHONPATH reaches a worker: its environment is the function's."""
+    sys.path[:] = [task_root, *layers, *sys.path[1:]]
 
 
 def _load_handler(handler: str) -> Handler:

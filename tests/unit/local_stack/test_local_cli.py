@@ -158,3 +158,18 @@ def test_the_cli_serves_until_a_signal_then_stops_cleanly(
     assert not state_file.exists()
     with pytest.raises(ProcessLookupError):
         os.kill(worker_pid, 0)
+
+
+def test_a_start_up_error_is_one_line_and_exit_1(tmp_path: Path, cli_environment: dict[str, str]) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "galleria_local", "--port", "0", "--template", str(tmp_path / "missing.yaml")],
+        env=cli_environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert finished.returncode == 1
+    assert finished.stderr.startswith("The local stack could not start: FileNotFoundError:")
+    assert "Traceback" not in finished.stderr
