@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import importlib
 import json
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from galleria_local.emulated import declare_emulated_resources
 from galleria_local.functions import FunctionSpec, read_functions
 from galleria_local.intrinsics import Resolver
 from galleria_local.provision import provision
+from galleria_local.routes import RouteTable
 from galleria_local.template import load_template
 from moto import mock_aws
 
@@ -75,16 +75,11 @@ class Stack:
         return module.lambda_handler
 
     def route_for(self, method: str, path: str) -> tuple[str, str, dict[str, str]]:
-        """(function, route key, path parameters) as API Gateway would match them."""
-        for spec in self.functions.values():
-            for route in spec.routes:
-                if route.method != method:
-                    continue
-                pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
-                match = re.fullmatch(pattern, path)
-                if match:
-                    return spec.logical_id, f"{method} {route.path}", match.groupdict()
-        raise AssertionError(f"no route for {method} {path}")
+        """(function, route key, path parameters), matched with API Gateway's precedence."""
+        table = RouteTable(route for spec in self.functions.values() for route in spec.routes)
+        match = table.match(method, path)
+        assert match is not None, f"no route for {method} {path}"
+        return match.route.function_id, match.route.route_key, match.path_parameters
 
     def request(
         self,
