@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import item_out

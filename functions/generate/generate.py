@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle, json_response
 from galleria.api.links import LinkBuilder, base_url

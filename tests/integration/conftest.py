@@ -17,6 +17,8 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from galleria import aws
 from galleria.accounts import admin
 from galleria.accounts.repository import AccountsRepository
@@ -28,7 +30,6 @@ from galleria_local.intrinsics import Resolver
 from galleria_local.provision import provision
 from galleria_local.routes import RouteTable
 from galleria_local.template import load_template
-from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 

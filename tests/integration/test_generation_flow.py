@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image
+
 from galleria.accounts.repository import AccountsRepository
 from galleria.providers.base import ProviderError
-from PIL import Image
 
 GENERATE = "/api/v1/generate-image"
 

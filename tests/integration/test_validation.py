@@ -6,8 +6,9 @@ import base64
 import io
 
 import pytest
-from galleria.accounts.repository import AccountsRepository
 from PIL import Image
+
+from galleria.accounts.repository import AccountsRepository
 
 
 def _png_data_url(size=(64, 48)) -> str:

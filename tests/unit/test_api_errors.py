@@ -1,6 +1,7 @@
 """Validation failures become one sentence naming the field, with the contract's code."""
 
 import pytest
+
 from galleria.api.errors import describe_validation_error
 from galleria.api.presenters import format_bytes
 from galleria.errors import InvalidRequest

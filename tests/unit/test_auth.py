@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from galleria.accounts.keys import generate_key, hash_key
 from galleria.auth import authenticate
 from galleria.domain.teams import ApiKey

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from galleria import media_links
 from galleria.config import get_settings
 from galleria.domain.items import Rendition

@@ -6,9 +6,10 @@ import io
 import random
 
 import pytest
+from PIL import Image, ImageCms, ImageDraw, PngImagePlugin
+
 from galleria.errors import InvalidImage
 from galleria.imaging.convert import ImageInfo, convert_image, image_info
-from PIL import Image, ImageCms, ImageDraw, PngImagePlugin
 
 XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description prompt="a secret"/></rdf:RDF></x:xmpmeta>'

@@ -6,9 +6,10 @@ import base64
 import io
 
 import pytest
+from PIL import Image
+
 from galleria.errors import InvalidImage
 from galleria.imaging.decode import parse_data_url
-from PIL import Image
 
 LIMIT = 10 * 1024 * 1024
 

@@ -9,9 +9,10 @@ import struct
 import zlib
 
 import pytest
+from PIL import Image
+
 from galleria.errors import InvalidImage
 from galleria.imaging.decode import open_image
-from PIL import Image
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:

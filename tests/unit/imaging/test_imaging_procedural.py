@@ -8,8 +8,9 @@ import math
 import struct
 
 import pytest
-from galleria.imaging.procedural import ASPECT_RATIO_SIZES, STYLE_PRESETS, render
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
+
+from galleria.imaging.procedural import ASPECT_RATIO_SIZES, STYLE_PRESETS, render
 
 SMALL = {"width": 256, "height": 256}
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image, ImageDraw
+
 from galleria.errors import InvalidImage
 from galleria.imaging.thumbnails import make_thumbnail, make_thumbnails
-from PIL import Image, ImageDraw
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:

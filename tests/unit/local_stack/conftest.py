@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from galleria_local.functions import FunctionSpec
 from galleria_local.local_aws import LocalAws
 

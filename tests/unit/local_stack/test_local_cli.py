@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from galleria_local.ports import PortBusyError, ensure_port_free
 
 TEMPLATE = """

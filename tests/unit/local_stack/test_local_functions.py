@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from galleria_local.emulated import declare_emulated_resources
 from galleria_local.functions import FunctionSpec, HttpRoute, SqsSource, read_functions
 from galleria_local.intrinsics import PhysicalResource, Resolver

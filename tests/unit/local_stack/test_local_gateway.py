@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from galleria_local.stack import LocalStack
 
 TEMPLATE = """

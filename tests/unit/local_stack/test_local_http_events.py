@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 import pytest
+
 from galleria_local.functions import HttpRoute
 from galleria_local.http_events import HttpRequest, build_event, to_http_response
 from galleria_local.routes import RouteMatch

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from galleria_local.functions import SqsSource
 from galleria_local.local_aws import LocalAws
 from galleria_local.pollers import SqsPoller, batch_item_failures

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
+
 from galleria_local.emulated import declare_emulated_resources, resolve_outputs
 from galleria_local.intrinsics import Resolver
 from galleria_local.local_aws import LocalAws

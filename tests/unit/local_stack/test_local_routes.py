@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from galleria_local.functions import HttpRoute
 from galleria_local.routes import RouteTable
 

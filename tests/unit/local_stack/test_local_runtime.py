@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from galleria_local.runtime import TIMEOUT_ERROR_TYPE, FunctionPool
 
 HANDLER = """

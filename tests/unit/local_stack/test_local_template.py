@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from galleria_local.emulated import declare_emulated_resources, resolve_outputs
 from galleria_local.intrinsics import IntrinsicError, PhysicalResource, Resolver
 from galleria_local.template import Template, load_template, parse_template
