@@ -32,16 +32,9 @@ from galleria.catalog import ASPECT_RATIOS, MODELS, STYLE_PRESETS
 from galleria.config import get_settings
 from galleria.domain.jobs import JobStatus
 from galleria.errors import GenerationFailed
-from galleria.generation.service import (
-    GenerationService,
-    check_capabilities,
-    decode_source_image,
-    resolve_model,
-)
-from galleria.generation.spec import GenerationSpec
+from galleria.generation.service import GenerationService, Quote
 from galleria.jobs.repository import JobsRepository
 from galleria.storage import MediaStorage
-from galleria.tags import normalise_tags
 
 logger = Logger()
 metrics = Metrics()
@@ -59,35 +52,23 @@ def _links() -> LinkBuilder:
 def generate_image(
     body: GenerateImageRequest, principal: CallerPrincipal
 ) -> Response[GenerateImageResponse | JobAccepted | PriceQuote]:
-    model = resolve_model(body.model)
-    spec = GenerationSpec(
-        prompt=body.prompt,
-        model=model.id,
-        aspect_ratio=body.aspect_ratio,
-        num_images=body.num_images,
-        style_preset=body.style_preset,
-        seed=body.seed,
-        source_item_id=body.source_item_id,
-        source_image=body.source_image is not None,
-        save_to_gallery=body.save_to_gallery,
-        gallery_tags=normalise_tags(body.gallery_tags, field="galleryTags"),
-        collection_id=body.collection_id,
+    wait_seconds = 0.0 if body.async_ else _sync_wait_seconds()
+    outcome = GenerationService().start(
+        principal.team_id,
+        body.to_spec(),
+        source_image=body.source_image,
+        dry_run=body.dry_run,
+        wait_seconds=wait_seconds,
     )
-    check_capabilities(model, spec)
-    service = GenerationService()
-    if body.dry_run:
-        quote = service.quote(principal.team_id, model, spec)
-        return json_response(200, PriceQuote(**quote.__dict__))
-    source = decode_source_image(body.source_image) if body.source_image else None
-    job = service.submit(principal.team_id, model, spec, source)
-    metrics.add_metric(name="ImagesRequested", unit=MetricUnit.Count, value=spec.num_images)
-    if not body.async_:
-        job = service.wait(job, _sync_wait_seconds())
-        if job.status is JobStatus.SUCCEEDED:
-            return json_response(200, generation_result(job, _links(), MediaStorage()))
-        if job.status is JobStatus.FAILED:
-            reason = job.error.message if job.error else "the provider failed"
-            raise GenerationFailed(f"Generation failed: {reason}. Credits were refunded.", jobId=job.id)
+    if isinstance(outcome, Quote):
+        return json_response(200, PriceQuote(**outcome.__dict__))
+    job = outcome
+    metrics.add_metric(name="ImagesRequested", unit=MetricUnit.Count, value=job.num_images)
+    if job.status is JobStatus.SUCCEEDED:
+        return json_response(200, generation_result(job, _links(), MediaStorage()))
+    if job.status is JobStatus.FAILED:
+        reason = job.error.message if job.error else "the provider failed"
+        raise GenerationFailed(f"Generation failed: {reason}. Credits were refunded.", jobId=job.id)
     accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=f"/api/v1/jobs/{job.id}")
     return json_response(202, accepted)
 

@@ -9,6 +9,8 @@ from pydantic.alias_generators import to_camel
 
 from galleria import ids
 from galleria.catalog import ASPECT_RATIOS, STYLE_PRESETS
+from galleria.generation.spec import GenerationSpec
+from galleria.tags import normalise_tags
 
 # Built from the catalogue so the API, the OpenAPI document and the renderer share one list.
 AspectRatio = Literal[ASPECT_RATIOS]  # type: ignore[valid-type]
@@ -45,6 +47,22 @@ class GenerateImageRequest(RequestModel):
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
     async_: bool = Field(default=False, alias="async")
     dry_run: bool = False
+
+    def to_spec(self) -> GenerationSpec:
+        """The normalised request a job runs (the source image's bytes travel separately)."""
+        return GenerationSpec(
+            prompt=self.prompt,
+            model=self.model or "",
+            aspect_ratio=self.aspect_ratio,
+            num_images=self.num_images,
+            style_preset=self.style_preset,
+            seed=self.seed,
+            source_item_id=self.source_item_id,
+            source_image=self.source_image is not None,
+            save_to_gallery=self.save_to_gallery,
+            gallery_tags=normalise_tags(self.gallery_tags, field="galleryTags"),
+            collection_id=self.collection_id,
+        )
 
 
 class ImageOut(ResponseModel):

@@ -73,6 +73,25 @@ class GenerationService:
         self.items = items or ItemsRepository()
         self.storage = storage or MediaStorage()
 
+    def start(
+        self,
+        team_id: str,
+        spec: GenerationSpec,
+        *,
+        source_image: str | None,
+        dry_run: bool,
+        wait_seconds: float,
+    ) -> Quote | Job:
+        """A price quote (dry run), or the queued job — finished if it finished within ``wait_seconds``."""
+        model = resolve_model(spec.model)
+        spec = spec.model_copy(update={"model": model.id})
+        check_capabilities(model, spec)
+        if dry_run:
+            return self.quote(team_id, model, spec)
+        source = decode_source_image(source_image) if source_image else None
+        job = self.submit(team_id, model, spec, source)
+        return self.wait(job, wait_seconds) if wait_seconds > 0 else job
+
     def quote(self, team_id: str, model: ModelInfo, spec: GenerationSpec) -> Quote:
         team = self.accounts.get_team(team_id)
         return Quote(

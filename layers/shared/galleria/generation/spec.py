@@ -12,7 +12,7 @@ class GenerationSpec(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
     prompt: str
-    model: str
+    model: str = ""  # empty until the service resolves it to the deployment's default
     aspect_ratio: str = "1:1"
     num_images: int = 1
     style_preset: str = "none"
