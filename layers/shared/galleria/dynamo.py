@@ -43,8 +43,3 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 def value(v: Any) -> dict[str, Any]:
     """One attribute value, for expression values."""
     return _serializer.serialize(_to_dynamo(v))
-
-
-def error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))

@@ -55,30 +55,6 @@ class NotFound(GalleriaError):
     code = "not_found"
 
 
-class Conflict(GalleriaError):
-    status = 409
-    code = "conflict"
-
-
-class Gone(GalleriaError):
-    status = 410
-    code = "gone"
-
-
-class PayloadTooLarge(GalleriaError):
-    status = 413
-    code = "payload_too_large"
-
-
-class RateLimited(GalleriaError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 class GenerationFailed(GalleriaError):
     status = 502
     code = "generation_failed"

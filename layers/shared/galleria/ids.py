@@ -12,7 +12,6 @@ _BODY_LENGTH = 26
 ITEM = "gal"
 COLLECTION = "col"
 JOB = "job"
-SESSION = "ses"
 TEAM = "team"
 KEY = "key"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from galleria import aws, dynamo
+from galleria import aws
 
 
 class TransactionCancelled(Exception):
@@ -24,7 +24,3 @@ def transact_write(parts: list[dict[str, Any]], client: Any | None = None) -> No
         client.transact_write_items(TransactItems=parts)
     except client.exceptions.TransactionCanceledException as exc:
         raise TransactionCancelled(exc.response.get("CancellationReasons", [])) from exc
-    except Exception as exc:  # a cancelled transaction from a client built elsewhere
-        if dynamo.error_code(exc) == "TransactionCanceledException":
-            raise TransactionCancelled(exc.response.get("CancellationReasons", [])) from exc  # type: ignore[attr-defined]
-        raise

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from galleria.errors import GalleriaError, RateLimited
+from galleria.errors import GalleriaError
 
 logger = Logger(child=True)
 
@@ -18,16 +18,9 @@ logger = Logger(child=True)
 _FIELD_CODES = {"prompt": "invalid_prompt", "model": "invalid_model", "sourceImage": "invalid_image"}
 
 
-def error_body(status: int, code: str, message: str, **extra: Any) -> tuple[int, dict[str, Any]]:
-    return status, {"error": message, "code": code, **extra}
-
-
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
-    _, body = error_body(status, code, message, **extra)
-    headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else None
-    return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
-    )
+    body = {"error": message, "code": code, **extra}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 def proxy_error(error: GalleriaError) -> dict[str, Any]:
@@ -59,10 +52,7 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str]:
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(GalleriaError)
     def handle_domain_error(error: GalleriaError) -> Response:
-        extra = dict(error.extra)
-        if isinstance(error, RateLimited):
-            extra["retry_after"] = error.retry_after
-        return error_response(error.status, error.code, error.message, **extra)
+        return error_response(error.status, error.code, error.message, **error.extra)
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response:
