@@ -240,3 +240,51 @@ def test_a_job_that_keeps_crashing_fails_and_refunds_on_its_last_delivery(stack,
     job = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
     assert job["status"] == "failed"
     assert _credits(team) == 1000
+
+
+def _made_item(stack, team, **body) -> dict:
+    job_id = _generate(stack, team.key, seed=7, **body, **{"async": True}).json()["jobId"]
+    stack.run_workers()
+    job = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
+    return stack.request(
+        "GET", f"/api/v1/gallery/{job['result']['images'][0]['galleryId']}", key=team.key
+    ).json()
+
+
+def _red_png_data_url() -> str:
+    import base64
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (220, 20, 20)).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_the_same_prompt_and_seed_make_the_same_picture(stack, team) -> None:
+    assert _made_item(stack, team)["sha256"] == _made_item(stack, team)["sha256"]
+
+
+def test_a_source_image_changes_the_picture(stack, team) -> None:
+    plain = _made_item(stack, team)
+    derived = _made_item(stack, team, sourceImage=_red_png_data_url())
+
+    assert derived["sha256"] != plain["sha256"]
+    assert derived["generation"]["request"]["sourceImage"] is True
+
+
+def test_a_source_gallery_item_changes_the_picture(stack, team) -> None:
+    source = _made_item(stack, team, prompt="neon city at night")
+    plain = _made_item(stack, team)
+
+    derived = _made_item(stack, team, sourceItemId=source["id"])
+
+    assert derived["sha256"] != plain["sha256"]
+    assert derived["generation"]["request"]["sourceItemId"] == source["id"]
+
+
+def test_gallery_tags_and_collection_are_kept_on_the_item(stack, team) -> None:
+    item = _made_item(
+        stack, team, galleryTags=[" Hero ", "launch"], collectionId="col_01jd0000000000000000000000"
+    )
+
+    assert item["tags"] == ["hero", "launch"]
+    assert item["collections"] == ["col_01jd0000000000000000000000"]

@@ -72,23 +72,6 @@ def test_malformed_json_is_a_400(stack, team) -> None:
     assert response.json() == {"error": "Malformed JSON body", "code": "invalid_request"}
 
 
-def test_a_source_image_makes_a_derived_picture(stack, team) -> None:
-    response = stack.request(
-        "POST",
-        "/api/v1/generate-image",
-        key=team.key,
-        json_body={"prompt": "as a watercolor", "sourceImage": _png_data_url(), "async": True},
-    )
-    assert response.status == 202
-    stack.run_workers()
-    job = stack.request("GET", f"/api/v1/jobs/{response.json()['jobId']}", key=team.key).json()
-    assert job["status"] == "succeeded"
-    item = stack.request(
-        "GET", f"/api/v1/gallery/{job['result']['images'][0]['galleryId']}", key=team.key
-    ).json()
-    assert item["generation"]["request"]["sourceImage"] is True
-
-
 @pytest.mark.parametrize(
     ("query", "field"),
     [
