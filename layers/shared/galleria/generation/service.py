@@ -109,6 +109,7 @@ class GenerationService:
         now = clock.now()
         job_id = ids.new_id(ids.JOB)
         at_ms = int(now.timestamp() * 1000)
+        source_key = tmp_object_key(team_id, job_id, "source") if source is not None else None
         job = Job(
             id=job_id,
             team_id=team_id,
@@ -125,10 +126,11 @@ class GenerationService:
             if spec.save_to_gallery
             else [],
             save_to_gallery=spec.save_to_gallery,
+            source_key=source_key,
         )
-        if source is not None:
-            job = job.model_copy(update={"source_key": tmp_object_key(team_id, job_id, "source")})
-            self.storage.put(job.source_key, source.data, source.mime_type)  # type: ignore[arg-type]
+        if source is not None and source_key is not None:
+            # Stored before the job exists: if the transaction fails, tmp/ expiry removes it.
+            self.storage.put(source_key, source.data, source.mime_type)
         try:
             transact_write([self.accounts.reserve_credits_op(team_id, cost), self.jobs.put_new_op(job)])
         except TransactionCancelled as exc:
