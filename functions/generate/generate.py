@@ -1,28 +1,35 @@
-"""API function: generation requests, job status, the model catalogue, the team's account."""
+"""API function: generation requests and remixes, job status, the model catalogue, the team's account."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler import Depends, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.generation import generation_answer, inline_images
+from galleria.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from galleria.api.idempotency import Answer, idempotent_answer
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import account_out, generation_result, job_out
+from galleria.api.presenters import account_out, job_out
 from galleria.api.schemas import (
     AccountOut,
     CapabilitiesOut,
     GenerateImageRequest,
     GenerateImageResponse,
+    ItemId,
     JobAccepted,
     JobId,
     JobOut,
+    LedgerEntryOut,
+    LedgerOut,
     ModelOut,
     ModelsResponse,
     PriceQuote,
@@ -30,9 +37,8 @@ from galleria.api.schemas import (
 from galleria.auth import Principal
 from galleria.catalog import ASPECT_RATIOS, MODELS, STYLE_PRESETS
 from galleria.config import get_settings
-from galleria.domain.jobs import JobStatus
-from galleria.errors import GenerationFailed
-from galleria.generation.service import GenerationService, Quote
+from galleria.domain.jobs import Job
+from galleria.generation.service import GenerationService
 from galleria.jobs.repository import JobsRepository
 from galleria.storage import MediaStorage
 
@@ -53,30 +59,37 @@ def generate_image(
     body: GenerateImageRequest, principal: CallerPrincipal
 ) -> Response[GenerateImageResponse | JobAccepted | PriceQuote]:
     wait_seconds = 0.0 if body.async_ else _sync_wait_seconds()
-    outcome = GenerationService().start(
-        principal.team_id,
-        body.to_spec(),
-        source_image=body.source_image,
-        dry_run=body.dry_run,
-        wait_seconds=wait_seconds,
-    )
-    if isinstance(outcome, Quote):
-        return json_response(200, PriceQuote(**outcome.__dict__))
-    job = outcome
-    metrics.add_metric(name="ImagesRequested", unit=MetricUnit.Count, value=job.num_images)
-    if job.status is JobStatus.SUCCEEDED:
-        return json_response(200, generation_result(job, _links(), MediaStorage()))
-    if job.status is JobStatus.FAILED:
-        reason = job.error.message if job.error else "the provider failed"
-        raise GenerationFailed(f"Generation failed: {reason}. Credits were refunded.", jobId=job.id)
-    accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=f"/api/v1/jobs/{job.id}")
-    return json_response(202, accepted)
+
+    def generate() -> tuple[int, dict[str, Any]]:
+        outcome = GenerationService().start(
+            principal.team_id,
+            body.to_spec(),
+            source_image=body.source_image,
+            dry_run=body.dry_run,
+            wait_seconds=wait_seconds,
+        )
+        if isinstance(outcome, Job):
+            metrics.add_metric(name="ImagesRequested", unit=MetricUnit.Count, value=outcome.num_images)
+        return generation_answer(outcome, _links())
+
+    return _idempotent("generate-image", principal, body.model_dump(mode="json"), generate)
+
+
+@app.post("/api/v1/gallery/<itemId>/remix")
+def remix_item(
+    item_id: Annotated[ItemId, Path(alias="itemId")], principal: CallerPrincipal
+) -> Response[GenerateImageResponse | JobAccepted]:
+    def remix() -> tuple[int, dict[str, Any]]:
+        job = GenerationService().remix(principal.team_id, item_id, wait_seconds=_sync_wait_seconds())
+        return generation_answer(job, _links())
+
+    return _idempotent("remix", principal, {"itemId": item_id}, remix)
 
 
 @app.get("/api/v1/jobs/<jobId>")
 def get_job(job_id: Annotated[JobId, Path(alias="jobId")], principal: CallerPrincipal) -> JobOut:
     job = JobsRepository().get_for_team(principal.team_id, job_id)
-    return job_out(job, _links(), MediaStorage())
+    return job_out(job, _links(), MediaStorage(), inline_images(job))
 
 
 @app.get("/api/v1/models")
@@ -111,6 +124,33 @@ def list_models() -> ModelsResponse:
 @app.get("/api/v1/account")
 def get_account(principal: CallerPrincipal) -> AccountOut:
     return account_out(AccountsRepository().get_team(principal.team_id))
+
+
+@app.get("/api/v1/account/ledger")
+def get_ledger(
+    principal: CallerPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+) -> LedgerOut:
+    entries, next_cursor = AccountsRepository().ledger.list(principal.team_id, limit=limit, cursor=cursor)
+    return LedgerOut(
+        entries=[LedgerEntryOut(**entry.model_dump()) for entry in entries], next_cursor=next_cursor
+    )
+
+
+def _idempotent(
+    operation: str, principal: Principal, payload: dict[str, Any], produce: Callable[[], Answer]
+) -> Response:
+    """Answer once per Idempotency-Key: a retry with the key gets the stored answer."""
+    status, body = idempotent_answer(
+        operation,
+        principal.team_id,
+        app.current_event.headers.get(IDEMPOTENCY_HEADER),
+        payload,
+        produce,
+        app.lambda_context,
+    )
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 def _sync_wait_seconds() -> float:

@@ -28,11 +28,13 @@ EDIT_PRICE = 10
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """A model the API accepts. Prices live here, in one table (credits per image)."""
+
     id: str
-    provider: str
+    provider: str  # "local", or a key of config.PROVIDER_KEY_SETTINGS
+    api_model: str  # the provider's own model id
     speed: str
     best_for: str
-    key_setting: str | None  # the Settings field holding the provider key; None: no key needed
     price_per_image: int = DEFAULT_PRICE_PER_IMAGE
     max_images: int = 4
     source_image: bool = True
@@ -41,16 +43,29 @@ class ModelInfo:
     aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
 
     def available(self, settings: Settings) -> bool:
-        return self.key_setting is None or bool(getattr(settings, self.key_setting))
+        return self.provider == "local" or settings.provider_configured(self.provider)
 
 
+# Seeds: only BFL Kontext and the offline model take one; Gemini and OpenAI's image tool do not.
 MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("google/gemini-2.5-flash-image", "google", "fast", "General use", "gemini_api_key"),
-    ModelInfo("google/gemini-3.1-flash-image-preview", "google", "fast", "Preview/testing", "gemini_api_key"),
-    ModelInfo("google/gemini-3-pro-image", "google", "medium", "Higher quality", "gemini_api_key"),
-    ModelInfo("openai/gpt-5-nano", "openai", "medium", "OpenAI image generation", "openai_api_key"),
-    ModelInfo("bfl/flux-kontext-max", "bfl", "medium", "Context-aware generation", "bfl_api_key", seed=True),
-    ModelInfo("local/procedural", "local", "fast", "Offline development and tests", None, seed=True),
+    ModelInfo("google/gemini-2.5-flash-image", "google", "gemini-2.5-flash-image", "fast", "General use"),
+    ModelInfo(
+        "google/gemini-3.1-flash-image-preview",
+        "google",
+        "gemini-3.1-flash-image-preview",
+        "fast",
+        "Preview/testing",
+    ),
+    ModelInfo(
+        "google/gemini-3-pro-image", "google", "gemini-3-pro-image-preview", "medium", "Higher quality"
+    ),
+    ModelInfo("openai/gpt-5-nano", "openai", "gpt-5-nano", "medium", "OpenAI image generation"),
+    ModelInfo(
+        "bfl/flux-kontext-max", "bfl", "flux-kontext-max", "medium", "Context-aware generation", seed=True
+    ),
+    ModelInfo(
+        "local/procedural", "local", "procedural-1", "fast", "Offline development and tests", seed=True
+    ),
 )
 _BY_ID = {model.id: model for model in MODELS}
 

@@ -8,6 +8,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_MODEL = "local/procedural"
 CLOUD_DEFAULT_MODEL = "google/gemini-2.5-flash-image"
+# Per provider: the setting holding its key, and the one naming an SSM parameter that holds it.
+PROVIDER_KEY_SETTINGS: dict[str, tuple[str, str]] = {
+    "google": ("gemini_api_key", "gemini_api_key_parameter"),
+    "openai": ("openai_api_key", "openai_api_key_parameter"),
+    "bfl": ("bfl_api_key", "bfl_api_key_parameter"),
+}
 
 
 class Settings(BaseSettings):
@@ -18,6 +24,7 @@ class Settings(BaseSettings):
     accounts_table: str = ""
     media_bucket: str = ""
     generation_queue_url: str = ""
+    idempotency_table: str = ""
 
     # The HMAC key for /media links comes from Secrets Manager; MEDIA_SIGNING_KEY overrides it
     # (unit tests, scripts) so nothing else needs to special-case a missing secret.
@@ -25,9 +32,27 @@ class Settings(BaseSettings):
     media_signing_key: str = ""
 
     default_model: str = ""
+    # Provider keys: set directly (local runs), or as the name of an SSM SecureString parameter
+    # (deployments; template.yaml never holds a key). Either one makes the provider's models available.
     gemini_api_key: str = ""
     openai_api_key: str = ""
     bfl_api_key: str = ""
+    gemini_api_key_parameter: str = ""
+    openai_api_key_parameter: str = ""
+    bfl_api_key_parameter: str = ""
+    # Where the providers live; the local stack points these at its emulators.
+    gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    openai_base_url: str = "https://api.openai.com"
+    bfl_base_url: str = "https://api.bfl.ai"
+    # Provider model ids that differ from the catalogue's, once a preview id graduates (JSON in
+    # PROVIDER_MODEL_OVERRIDES), e.g. {"google/gemini-3-pro-image": "gemini-3-pro-image"}.
+    provider_model_overrides: dict[str, str] = {}
+    # Providers served by the local stack's emulators (comma-separated: google,openai,bfl).
+    emulated_providers: str = ""
+    # Provider calls: retries on 429/5xx/timeouts, and the time one image may take in all.
+    provider_max_retries: int = 3
+    provider_budget_seconds: float = 240.0
+    bfl_poll_interval_seconds: float = 1.0
 
     # Absolute base for links handed out; empty means "the host the request came to".
     public_base_url: str = ""
@@ -35,15 +60,21 @@ class Settings(BaseSettings):
     # Must match the queue's redrive maxReceiveCount: the last delivery fails the job and refunds.
     generation_max_receive_count: int = 3
 
-    @property
-    def provider_keys_configured(self) -> bool:
-        return any((self.gemini_api_key, self.openai_api_key, self.bfl_api_key))
+    def provider_configured(self, provider: str) -> bool:
+        """A key (or the parameter holding one) is set for this provider, emulated or real."""
+        key, parameter = PROVIDER_KEY_SETTINGS[provider]
+        return bool(getattr(self, key) or getattr(self, parameter))
+
+    def provider_emulated(self, provider: str) -> bool:
+        return provider in {name.strip() for name in self.emulated_providers.split(",")}
 
     @property
     def effective_default_model(self) -> str:
+        """The configured default; else Gemini when a real Gemini key is set, else the offline model."""
         if self.default_model:
             return self.default_model
-        return CLOUD_DEFAULT_MODEL if self.provider_keys_configured else LOCAL_MODEL
+        real_gemini = self.provider_configured("google") and not self.provider_emulated("google")
+        return CLOUD_DEFAULT_MODEL if real_gemini else LOCAL_MODEL
 
 
 @cache

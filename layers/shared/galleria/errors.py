@@ -16,6 +16,11 @@ class GalleriaError(Exception):
         self.message = message
         self.extra = extra
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers of the answer (e.g. Retry-After)."""
+        return {}
+
 
 class InvalidRequest(GalleriaError):
     status = 400
@@ -53,6 +58,53 @@ class InsufficientCredits(GalleriaError):
 class NotFound(GalleriaError):
     status = 404
     code = "not_found"
+
+
+class Conflict(GalleriaError):
+    status = 409
+    code = "conflict"
+
+
+class IdempotencyKeyReused(GalleriaError):
+    """The Idempotency-Key was used before with a different request body."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class StorageQuotaExceeded(GalleriaError):
+    status = 413
+    code = "storage_quota_exceeded"
+
+    def __init__(self, used: int, limit: int) -> None:
+        super().__init__(
+            "Storage quota exceeded: the gallery holds more than the plan allows; "
+            "empty the trash or delete images to make room",
+            used=used,
+            limit=limit,
+        )
+
+
+class RateLimited(GalleriaError):
+    """429; ``retry_after`` (seconds) becomes the Retry-After header, not a body field."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class ContentPolicyBlocked(GalleriaError):
+    """The provider's safety system refused the request or its output; credits were refunded."""
+
+    status = 400
+    code = "content_policy"
 
 
 class GenerationFailed(GalleriaError):

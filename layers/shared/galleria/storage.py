@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from galleria import aws
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
@@ -16,6 +18,12 @@ def extension_for(mime_type: str) -> str:
     return _EXTENSIONS.get(mime_type, "bin")
 
 
+def mime_type_of(key: str) -> str:
+    """The MIME type of an object we named with extension_for."""
+    extension = key.rsplit(".", 1)[-1]
+    return next((mime for mime, ext in _EXTENSIONS.items() if ext == extension), "application/octet-stream")
+
+
 def item_object_key(team_id: str, item_id: str, rendition: Rendition, mime_type: str) -> str:
     name = rendition.value if rendition is not Rendition.ORIGINAL else "original"
     return f"teams/{team_id}/items/{item_id}/{name}.{extension_for(mime_type)}"
@@ -24,6 +32,10 @@ def item_object_key(team_id: str, item_id: str, rendition: Rendition, mime_type:
 def tmp_object_key(team_id: str, group: str, name: str) -> str:
     """Objects under tmp/ expire after a day (bucket lifecycle rule); ``group`` is a job id or a purpose."""
     return f"tmp/{team_id}/{group}/{name}"
+
+
+class StorageUnavailable(Exception):
+    """S3 refused or failed a write after the client's own retries."""
 
 
 class MediaStorage:
@@ -36,7 +48,10 @@ class MediaStorage:
         return self._client or aws.client("s3")
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(f"Storing {key} failed: {exc}") from exc
 
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()

@@ -1,7 +1,8 @@
 """Data access for the accounts table: teams (plan, credits, usage) and API keys.
 
 Layout: ``TEAM#{id}/PROFILE`` the team, ``TEAM#{id}/KEY#{key id}`` the team's key records,
-``APIKEY#{sha256}/APIKEY`` the lookup used on every request (one GetItem per auth).
+``APIKEY#{sha256}/APIKEY`` the lookup used on every request (one GetItem per auth); the credit
+ledger (galleria.accounts.ledger) and rate windows (galleria.accounts.rate_limits) live beside them.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from galleria import aws, dynamo
+from galleria.accounts.ledger import CreditLedger, EntryKind
 from galleria.config import get_settings
 from galleria.domain.teams import ApiKey, Team
 from galleria.errors import InsufficientCredits, NotFound
+from galleria.transactions import TransactionCancelled, transact_write
 
 _PROFILE = "PROFILE"
 
@@ -28,6 +31,7 @@ class AccountsRepository:
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
         self.table = table_name or get_settings().accounts_table
         self._client = client
+        self.ledger = CreditLedger(self.table, client)
 
     @property
     def client(self) -> Any:
@@ -49,22 +53,28 @@ class AccountsRepository:
         return Team.model_validate(dynamo.deserialize(response["Item"]))
 
     def add_credits(self, team_id: str, amount: int) -> int:
+        """Grant credits (recorded in the ledger); returns the new balance."""
+        update = {
+            "Update": {
+                "TableName": self.table,
+                "Key": team_key(team_id),
+                "UpdateExpression": "ADD credits :amount",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": {":amount": dynamo.value(amount)},
+            }
+        }
         try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key=team_key(team_id),
-                UpdateExpression="ADD credits :amount",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":amount": dynamo.value(amount)},
-                ReturnValues="UPDATED_NEW",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException as exc:
-            raise NotFound(f"Team {team_id} not found") from exc
-        return int(response["Attributes"]["credits"]["N"])
+            transact_write([update, self.ledger.entry_op(team_id, EntryKind.GRANT, amount)], self._client)
+        except TransactionCancelled as exc:
+            if exc.failed_condition(0):
+                raise NotFound(f"Team {team_id} not found") from exc
+            raise
+        return self.get_team(team_id).credits
 
-    def reserve_credits_op(self, team_id: str, amount: int) -> dict[str, Any]:
-        """A transaction part that takes ``amount`` credits only if the balance covers it."""
-        return {
+    def charge_ops(self, team_id: str, job_id: str, amount: int) -> list[dict[str, Any]]:
+        """Transaction parts taking ``amount`` credits only if the balance covers it (the first
+        part: its condition failing means 402), with the job's ledger entry."""
+        reserve = {
             "Update": {
                 "TableName": self.table,
                 "Key": team_key(team_id),
@@ -74,9 +84,11 @@ class AccountsRepository:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
+        return [reserve, self.ledger.entry_op(team_id, EntryKind.CHARGE, -amount, job_id)]
 
-    def refund_credits_op(self, team_id: str, amount: int) -> dict[str, Any]:
-        return {
+    def refund_ops(self, team_id: str, job_id: str, amount: int) -> list[dict[str, Any]]:
+        """Transaction parts giving back ``amount`` of the job's credits; a job is refunded once."""
+        refund = {
             "Update": {
                 "TableName": self.table,
                 "Key": team_key(team_id),
@@ -84,6 +96,7 @@ class AccountsRepository:
                 "ExpressionAttributeValues": {":amount": dynamo.value(amount)},
             }
         }
+        return [refund, self.ledger.entry_op(team_id, EntryKind.REFUND, amount, job_id)]
 
     def add_usage_op(self, team_id: str, *, bytes_delta: int, items_delta: int) -> dict[str, Any]:
         return {

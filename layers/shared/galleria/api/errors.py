@@ -18,16 +18,20 @@ logger = Logger(child=True)
 _FIELD_CODES = {"prompt": "invalid_prompt", "model": "invalid_model", "sourceImage": "invalid_image"}
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     body = {"error": message, "code": code, **extra}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
 def proxy_error(error: GalleriaError) -> dict[str, Any]:
     """The same answer as a raw API Gateway proxy response, for errors raised before routing."""
     return {
         "statusCode": error.status,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **error.headers},
         "body": json.dumps({"error": error.message, "code": error.code, **error.extra}),
         "isBase64Encoded": False,
     }
@@ -52,7 +56,7 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str]:
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(GalleriaError)
     def handle_domain_error(error: GalleriaError) -> Response:
-        return error_response(error.status, error.code, error.message, **error.extra)
+        return error_response(error.status, error.code, error.message, error.headers, **error.extra)
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response:

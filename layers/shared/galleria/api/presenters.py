@@ -67,8 +67,12 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
     )
 
 
-def image_out(job: Job, image: ImageResult, links: LinkBuilder, storage: MediaStorage) -> ImageOut:
-    if image.gallery_id:
+def image_out(
+    job: Job, image: ImageResult, links: LinkBuilder, storage: MediaStorage, inline: str | None = None
+) -> ImageOut:
+    if inline is not None or image.object_key is None:
+        url, thumbnail = None, None
+    elif image.gallery_id:
         url = links.media(job.team_id, image.gallery_id, Rendition.ORIGINAL)
         thumbnail = links.media(job.team_id, image.gallery_id, Rendition.THUMB_512)
     else:
@@ -87,24 +91,31 @@ def image_out(job: Job, image: ImageResult, links: LinkBuilder, storage: MediaSt
         width=image.width,
         height=image.height,
         gallery_id=image.gallery_id,
+        image=inline,
     )
 
 
-def generation_result(job: Job, links: LinkBuilder, storage: MediaStorage) -> GenerateImageResponse:
-    images = [image_out(job, image, links, storage) for image in job.images]
+def generation_result(
+    job: Job, links: LinkBuilder, storage: MediaStorage, inline: dict[int, str] | None = None
+) -> GenerateImageResponse:
+    """``inline``: base64 of images that could not be stored, by position (seed 001's fallback)."""
+    inline = inline or {}
+    images = [image_out(job, image, links, storage, inline.get(i)) for i, image in enumerate(job.images)]
     return GenerateImageResponse(
         images=images, num_images=len(images), job_id=job.id, credits_charged=job.credits_charged
     )
 
 
-def job_out(job: Job, links: LinkBuilder, storage: MediaStorage) -> JobOut:
+def job_out(
+    job: Job, links: LinkBuilder, storage: MediaStorage, inline: dict[int, str] | None = None
+) -> JobOut:
     return JobOut(
         id=job.id,
         type=job.type.value,
         status=job.status.value,
         created_at=job.created_at,
         updated_at=job.updated_at,
-        result=generation_result(job, links, storage) if job.status is JobStatus.SUCCEEDED else None,
+        result=generation_result(job, links, storage, inline) if job.status is JobStatus.SUCCEEDED else None,
         error=JobErrorOut(**job.error.model_dump()) if job.error else None,
     )
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 from galleria import ids
@@ -66,7 +73,7 @@ class GenerateImageRequest(RequestModel):
 
 
 class ImageOut(ResponseModel):
-    url: str
+    url: str | None  # None only when storing failed; ``image`` then carries the bytes
     thumbnail_url: str | None
     text: str | None
     mime_type: str
@@ -74,6 +81,16 @@ class ImageOut(ResponseModel):
     width: int
     height: int
     gallery_id: str | None
+    image: str | None = Field(default=None, description="Base64 image, present only if storing failed")
+
+    # No return annotation on purpose: with one, pydantic would publish it as the JSON schema and
+    # the OpenAPI document would lose the fields.
+    @model_serializer(mode="wrap")
+    def _omit_missing_image(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data: dict[str, Any] = handler(self)
+        if data.get("image") is None:
+            data.pop("image", None)
+        return data
 
 
 class GenerateImageResponse(ResponseModel):
@@ -209,4 +226,16 @@ class GalleryPage(ResponseModel):
     total: int
     page: int
     page_size: int
+    next_cursor: str | None
+
+
+class LedgerEntryOut(ResponseModel):
+    kind: str
+    credits: int
+    job_id: str | None
+    at: str
+
+
+class LedgerOut(ResponseModel):
+    entries: list[LedgerEntryOut]
     next_cursor: str | None

@@ -12,6 +12,7 @@ class Rendition(StrEnum):
     ORIGINAL = "original"
     THUMB_256 = "thumb-256"
     THUMB_512 = "thumb-512"
+    SOURCE = "source"  # the uploaded source image an item was made from (kept for remix)
 
 
 class GenerationRecord(BaseModel):

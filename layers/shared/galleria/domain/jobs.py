@@ -27,16 +27,18 @@ class JobType(StrEnum):
 
 
 class ImageResult(BaseModel):
-    """One produced image: a gallery item, or a tmp/ object when saveToGallery is false."""
+    """One produced image: a gallery item, a tmp/ object when saveToGallery is false, or — when
+    storing failed — bytes kept in ``inline_chunks`` records of the jobs table."""
 
     gallery_id: str | None = None
-    object_key: str
+    object_key: str | None = None
     thumbnail_key: str | None = None
     mime_type: str
     file_size: int
     width: int
     height: int
     text: str | None = None
+    inline_chunks: int = 0
 
 
 class JobError(BaseModel):

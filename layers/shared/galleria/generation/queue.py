@@ -8,10 +8,15 @@ from aws_lambda_powertools.utilities.parser.types import Json
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from galleria import aws
 from galleria.config import get_settings
-from galleria.generation.worker import GenerationWorker
+from galleria.generation.worker import GenerationWorker, RetryLater
 
 logger = Logger(child=True)
+
+# A job hit by a passing provider failure is delivered again after 1, then 2 minutes (and so on).
+RETRY_DELAY_STEP_SECONDS = 60
+RETRY_DELAY_MAX_SECONDS = 300
 
 
 class GenerationJobRef(BaseModel):
@@ -25,14 +30,31 @@ class GenerationMessage(SqsRecordModel):
 
 
 def run_generation_record(record: GenerationMessage) -> None:
-    """Run the job; on the last delivery of a message that keeps failing, fail it and refund."""
+    """Run the job; on the last delivery of a message that keeps failing, fail it and refund.
+
+    Until the last delivery, passing provider failures are left to the queue (RetryLater): the
+    message comes back after the visibility timeout. On the last one they fail their images.
+    """
     job_id = record.body.job_id
+    receive_count = int(record.attributes.ApproximateReceiveCount)
+    final_attempt = receive_count >= get_settings().generation_max_receive_count
     worker = GenerationWorker()
     try:
-        worker.run(job_id)
+        worker.run(job_id, final_attempt=final_attempt)
+    except RetryLater:
+        delay = min(RETRY_DELAY_MAX_SECONDS, RETRY_DELAY_STEP_SECONDS * receive_count)
+        logger.warning(
+            "job left for a later delivery", job_id=job_id, receive_count=receive_count, delay=delay
+        )
+        # Back sooner than the visibility timeout (sized for the worst-case run, 30 minutes).
+        aws.client("sqs").change_message_visibility(
+            QueueUrl=get_settings().generation_queue_url,
+            ReceiptHandle=record.receiptHandle,
+            VisibilityTimeout=delay,
+        )
+        raise
     except Exception:
-        receive_count = int(record.attributes.ApproximateReceiveCount)
-        if receive_count >= get_settings().generation_max_receive_count:
+        if final_attempt:
             logger.exception("job failed on its last delivery", job_id=job_id, receive_count=receive_count)
             worker.fail(job_id, "The job failed repeatedly; credits were refunded")
         raise

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass
 
 from galleria import aws, clock, ids
+from galleria.accounts.rate_limits import RateLimiter
 from galleria.accounts.repository import AccountsRepository
 from galleria.catalog import ModelInfo, find_model
 from galleria.config import get_settings
+from galleria.domain.items import Rendition
 from galleria.domain.jobs import Job, JobError, JobStatus, JobType
-from galleria.errors import InvalidImage, InvalidRequest, ModelUnavailable
+from galleria.domain.teams import Team
+from galleria.errors import Conflict, InvalidImage, InvalidRequest, ModelUnavailable, StorageQuotaExceeded
 from galleria.generation.spec import GenerationSpec
 from galleria.items.repository import ItemsRepository
 from galleria.jobs.repository import JobsRepository
-from galleria.storage import MediaStorage, tmp_object_key
+from galleria.storage import MediaStorage, mime_type_of, tmp_object_key
 from galleria.transactions import TransactionCancelled, transact_write
 
 SOURCE_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 SOURCE_IMAGE_MAX_PIXELS = 40_000_000
+# What one generated image adds to storage, for the quota check before generating: a ~1 MP PNG
+# original (1-2 MB) plus its two WebP thumbnails. The exact size is counted when the item is stored.
+ESTIMATED_BYTES_PER_IMAGE = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,18 @@ def check_capabilities(model: ModelInfo, spec: GenerationSpec) -> None:
         raise InvalidRequest(f"Invalid field 'aspectRatio': {model.id} does not support {spec.aspect_ratio}")
     if (spec.source_image or spec.source_item_id) and not model.source_image:
         raise InvalidRequest(f"{model.id} does not accept a source image", code="invalid_image")
+    if spec.seed is not None and not model.seed:
+        raise InvalidRequest(
+            f"Invalid field 'seed': {model.id} does not take a seed "
+            "(GET /api/v1/models shows which models do)"
+        )
+
+
+def check_storage_quota(team: Team, new_images: int) -> None:
+    """413 when the images about to be made would take the gallery past the plan's storage."""
+    limit = team.limits.storage_bytes
+    if limit is not None and team.storage_used + new_images * ESTIMATED_BYTES_PER_IMAGE > limit:
+        raise StorageQuotaExceeded(used=team.storage_used, limit=limit)
 
 
 class GenerationService:
@@ -67,8 +86,10 @@ class GenerationService:
         jobs: JobsRepository | None = None,
         items: ItemsRepository | None = None,
         storage: MediaStorage | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.accounts = accounts or AccountsRepository()
+        self.rate_limiter = rate_limiter or RateLimiter()
         self.jobs = jobs or JobsRepository()
         self.items = items or ItemsRepository()
         self.storage = storage or MediaStorage()
@@ -88,9 +109,37 @@ class GenerationService:
         check_capabilities(model, spec)
         if dry_run:
             return self.quote(team_id, model, spec)
+        self._admit(team_id, spec)
         source = decode_source_image(source_image) if source_image else None
         job = self.submit(team_id, model, spec, source)
         return self.wait(job, wait_seconds) if wait_seconds > 0 else job
+
+    def remix(self, team_id: str, item_id: str, *, wait_seconds: float) -> Job:
+        """One new image from the item's recorded request, with a new seed where the model takes one."""
+        item = self.items.get(team_id, item_id)
+        if item.generation is None:
+            raise Conflict(f"Item {item_id} was not generated, so it has no request to remix")
+        recorded = GenerationSpec.model_validate(item.generation.request)
+        model = resolve_model(recorded.model)
+        spec = recorded.model_copy(
+            update={"num_images": 1, "seed": secrets.randbelow(2**32) if model.seed else None}
+        )
+        check_capabilities(model, spec)
+        source = None
+        if spec.source_image:
+            if Rendition.SOURCE not in item.object_keys:
+                raise Conflict(f"The source image item {item_id} was made from is no longer kept")
+            data = self.storage.get(item.object_keys[Rendition.SOURCE])
+            source = SourceImage(data=data, mime_type=mime_type_of(item.object_keys[Rendition.SOURCE]))
+        self._admit(team_id, spec)
+        job = self.submit(team_id, model, spec, source)
+        return self.wait(job, wait_seconds) if wait_seconds > 0 else job
+
+    def _admit(self, team_id: str, spec: GenerationSpec) -> None:
+        """The plan's limits, checked before anything is charged: requests per minute, storage."""
+        team = self.accounts.get_team(team_id)
+        self.rate_limiter.take(team_id, team.limits.requests_per_minute)
+        check_storage_quota(team, spec.num_images if spec.save_to_gallery else 0)
 
     def quote(self, team_id: str, model: ModelInfo, spec: GenerationSpec) -> Quote:
         team = self.accounts.get_team(team_id)
@@ -132,7 +181,7 @@ class GenerationService:
             # Stored before the job exists: if the transaction fails, tmp/ expiry removes it.
             self.storage.put(source_key, source.data, source.mime_type)
         try:
-            transact_write([self.accounts.reserve_credits_op(team_id, cost), self.jobs.put_new_op(job)])
+            transact_write([*self.accounts.charge_ops(team_id, job_id, cost), self.jobs.put_new_op(job)])
         except TransactionCancelled as exc:
             if exc.failed_condition(0):
                 raise self.accounts.insufficient_credits(exc.reasons[0], cost) from exc
@@ -156,7 +205,7 @@ class GenerationService:
             transact_write(
                 [
                     self.jobs.finish_op(failed),
-                    self.accounts.refund_credits_op(job.team_id, job.credits_reserved),
+                    *self.accounts.refund_ops(job.team_id, job.id, job.credits_reserved),
                 ]
             )
             raise

@@ -3,6 +3,11 @@
 Everything here is safe to run twice for the same job (SQS delivers at least once): item ids
 are fixed on the job, items are created with a condition, and the outcome — with its refund —
 is recorded by one conditional transaction.
+
+A provider failure that may pass (outage, rate limit, timeout) is not final until the queue's last
+delivery: the worker raises RetryLater, SQS delivers the job again after the visibility timeout,
+and the images already made are found, not made again. Anything else (a safety block, a bad
+request) fails that image at once, and its credits are refunded.
 """
 
 from __future__ import annotations
@@ -23,12 +28,17 @@ from galleria.items.repository import ItemsRepository
 from galleria.jobs.repository import JobsRepository
 from galleria.providers.base import ImageProvider, ProviderError, ProviderImage, ProviderRequest
 from galleria.providers.registry import provider_for
-from galleria.storage import MediaStorage, item_object_key, tmp_object_key
+from galleria.storage import MediaStorage, StorageUnavailable, item_object_key, tmp_object_key
 from galleria.transactions import TransactionCancelled, transact_write
 
 logger = Logger(child=True)
 
 THUMBNAIL_SIZES = (512, 256)
+STORAGE_FAILED = "storage_failed"
+
+
+class RetryLater(Exception):
+    """Some images hit a passing provider failure: the queue should deliver the job again."""
 
 
 def base_seed(job: Job, spec: GenerationSpec) -> int:
@@ -53,7 +63,9 @@ class GenerationWorker:
         self.storage = storage or MediaStorage()
         self.providers = providers or provider_for
 
-    def run(self, job_id: str) -> Job | None:
+    def run(self, job_id: str, *, final_attempt: bool = True) -> Job | None:
+        """Make the job's images. Not on the ``final_attempt``, passing provider failures raise
+        RetryLater instead of failing their images."""
         job = self.jobs.find(job_id)
         if job is None:
             logger.warning("job not found, message dropped", job_id=job_id)
@@ -64,28 +76,33 @@ class GenerationWorker:
         spec = GenerationSpec.model_validate(job.request)
         team = self.accounts.get_team(job.team_id)
         provider = self.providers(job.model)
-        source = self.storage.get(job.source_key) if job.source_key else None
-        if spec.source_item_id and source is None:
-            source = self._source_item_bytes(job.team_id, spec.source_item_id)
+        source = self._source_bytes(job, spec)
         seed = base_seed(job, spec)
 
-        def make(index: int) -> ImageResult | JobError:
+        def make(index: int) -> ImageResult | JobError | ProviderError:
             request = ProviderRequest(
                 prompt=spec.prompt,
                 aspect_ratio=spec.aspect_ratio,
                 style_preset=spec.style_preset,
                 seed=(seed + index) % 2**32,
                 source_image=source,
+                source_mime_type=_mime_type(source) if source else None,
             )
             try:
-                return self._make_image(job, spec, team, provider, request, index)
+                return self._make_image(job, spec, team, provider, request, index, source)
             except ProviderError as exc:
-                logger.warning("image failed", job_id=job.id, index=index, reason=str(exc))
+                if exc.retryable and not final_attempt:
+                    logger.warning("image will be retried", job_id=job.id, index=index, reason=str(exc))
+                    return exc
+                logger.warning("image failed", job_id=job.id, index=index, code=exc.code, reason=str(exc))
                 return JobError(code=exc.code, message=str(exc))
 
         with ThreadPoolExecutor(max_workers=min(4, job.num_images)) as pool:
             outcomes = list(pool.map(make, range(job.num_images)))
-        return self._finish(job, outcomes)
+        passing = [outcome for outcome in outcomes if isinstance(outcome, ProviderError)]
+        if passing:
+            raise RetryLater(f"{len(passing)} of {job.num_images} images will be retried: {passing[0]}")
+        return self._finish(job, [o for o in outcomes if not isinstance(o, ProviderError)])
 
     def fail(self, job_id: str, message: str) -> None:
         """Give up on a job (last delivery of a message that kept failing): refund it all."""
@@ -110,15 +127,34 @@ class GenerationWorker:
         provider: ImageProvider,
         request: ProviderRequest,
         index: int,
+        source: bytes | None,
     ) -> ImageResult:
         if job.save_to_gallery:
             existing = self.items.find(job.team_id, job.item_ids[index])
             if existing is not None:
                 return _result_from_item(existing, text=None)
         image = provider.generate(request)
-        if not job.save_to_gallery:
-            return self._store_tmp(job, image, index)
-        return self._store_item(job, spec, team, image, job.item_ids[index])
+        try:
+            if not job.save_to_gallery:
+                return self._store_tmp(job, image, index)
+            return self._store_item(job, spec, team, image, job.item_ids[index], source)
+        except StorageUnavailable as exc:
+            logger.error("storing failed, image kept inline", job_id=job.id, index=index, reason=str(exc))
+            return self._keep_inline(job, image, index)
+
+    def _keep_inline(self, job: Job, image: ProviderImage, index: int) -> ImageResult:
+        """The provider's image survives an S3 failure: the answer carries it as base64 (seed 001)."""
+        from galleria.imaging.convert import image_info
+
+        info = image_info(image.data)
+        return ImageResult(
+            mime_type=image.mime_type,
+            file_size=len(image.data),
+            width=info.width,
+            height=info.height,
+            text=image.text,
+            inline_chunks=self.jobs.put_inline_image(job.id, index, image.data),
+        )
 
     def _store_tmp(self, job: Job, image: ProviderImage, index: int) -> ImageResult:
         from galleria.imaging.convert import image_info
@@ -140,7 +176,13 @@ class GenerationWorker:
         )
 
     def _store_item(
-        self, job: Job, spec: GenerationSpec, team: Team, image: ProviderImage, item_id: str
+        self,
+        job: Job,
+        spec: GenerationSpec,
+        team: Team,
+        image: ProviderImage,
+        item_id: str,
+        source: bytes | None,
     ) -> ImageResult:
         from galleria.imaging.convert import image_info
         from galleria.imaging.thumbnails import make_thumbnails
@@ -155,6 +197,13 @@ class GenerationWorker:
             rendition = Rendition(f"thumb-{size}")
             keys[rendition] = item_object_key(job.team_id, item_id, rendition, "image/webp")
             self.storage.put(keys[rendition], data, "image/webp")
+        stored_bytes = len(image.data) + sum(len(t) for t in thumbnails.values())
+        if source is not None and spec.source_image:
+            # An uploaded source lives in tmp/ for a day only; the item keeps it so remix can use it.
+            source_type = _mime_type(source)
+            keys[Rendition.SOURCE] = item_object_key(job.team_id, item_id, Rendition.SOURCE, source_type)
+            self.storage.put(keys[Rendition.SOURCE], source, source_type)
+            stored_bytes += len(source)
         now = clock.now_iso()
         item = Item(
             id=item_id,
@@ -181,7 +230,7 @@ class GenerationWorker:
                 reproducible=image.reproducible,
             ),
             object_keys=keys,
-            storage_bytes=len(image.data) + sum(len(t) for t in thumbnails.values()),
+            storage_bytes=stored_bytes,
             created_at=now,
             updated_at=now,
         )
@@ -198,22 +247,37 @@ class GenerationWorker:
             item = self.items.get(job.team_id, item_id)  # made by an earlier delivery
         return _result_from_item(item, text=image.text)
 
-    def _source_item_bytes(self, team_id: str, item_id: str) -> bytes | None:
-        item = self.items.find(team_id, item_id)
-        return self.storage.get(item.object_keys[Rendition.ORIGINAL]) if item else None
+    def _source_bytes(self, job: Job, spec: GenerationSpec) -> bytes | None:
+        """The uploaded source (tmp/), else the source item's original (a remix of an item made
+        from an upload reads the source that item kept)."""
+        if job.source_key:
+            return self.storage.get(job.source_key)
+        if not spec.source_item_id:
+            return None
+        item = self.items.find(job.team_id, spec.source_item_id)
+        if item is None:
+            return None
+        return self.storage.get(item.object_keys[Rendition.ORIGINAL])
 
     # --- outcome -----------------------------------------------------------------------
     def _finish(self, job: Job, outcomes: list[ImageResult | JobError]) -> Job:
         images = [o for o in outcomes if isinstance(o, ImageResult)]
         errors = [o for o in outcomes if isinstance(o, JobError)]
-        refund = len(errors) * job.price_per_image
+        if any(image.inline_chunks for image in images):
+            errors.append(
+                JobError(
+                    code=STORAGE_FAILED,
+                    message="Storage failed: the images are returned inline (base64) and not saved",
+                )
+            )
+        refund = sum(error.code != STORAGE_FAILED for error in errors) * job.price_per_image
         finished = job.model_copy(
             update={
                 "status": JobStatus.SUCCEEDED if images else JobStatus.FAILED,
                 "updated_at": clock.now_iso(),
                 "images": images,
                 "credits_charged": job.credits_reserved - refund,
-                "error": errors[0] if errors and not images else None,
+                "error": _job_error(images, errors),
             }
         )
         self._record(finished, refund=refund)
@@ -225,13 +289,26 @@ class GenerationWorker:
     def _record(self, job: Job, *, refund: int) -> None:
         parts = [self.jobs.finish_op(job)]
         if refund:
-            parts.append(self.accounts.refund_credits_op(job.team_id, refund))
+            parts.extend(self.accounts.refund_ops(job.team_id, job.id, refund))
         try:
             transact_write(parts)
         except TransactionCancelled as exc:
             if not exc.failed_condition(0):
                 raise
             logger.info("job outcome already recorded", job_id=job.id)
+
+
+def _job_error(images: list[ImageResult], errors: list[JobError]) -> JobError | None:
+    """The job's error: the failure when nothing was made, else a storage failure if any."""
+    if not images:
+        return errors[0] if errors else None
+    return next((error for error in errors if error.code == STORAGE_FAILED), None)
+
+
+def _mime_type(data: bytes) -> str:
+    from galleria.imaging.formats import MIME_BY_FORMAT, sniff_format
+
+    return MIME_BY_FORMAT.get(sniff_format(data) or "", "application/octet-stream")
 
 
 def _result_from_item(item: Item, *, text: str | None) -> ImageResult:

@@ -8,6 +8,9 @@ from galleria.errors import NotFound
 from galleria.items.repository import ItemsRepository
 from galleria.storage import MediaStorage
 
+# The source image an item was made from is the user's own upload: it has no public link.
+LINKED_RENDITIONS = frozenset({Rendition.ORIGINAL, Rendition.THUMB_256, Rendition.THUMB_512})
+
 
 def resolve_media_link(
     team_id: str,
@@ -24,7 +27,7 @@ def resolve_media_link(
         wanted = Rendition(rendition)
     except ValueError:
         raise not_found from None
-    if not media_links.verify(team_id, item_id, wanted, signature):
+    if wanted not in LINKED_RENDITIONS or not media_links.verify(team_id, item_id, wanted, signature):
         raise not_found
     item = (items or ItemsRepository()).find(team_id, item_id)
     if item is None or not item.live or wanted not in item.object_keys:

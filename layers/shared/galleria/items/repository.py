@@ -7,16 +7,14 @@ listing page reads page-size items whatever the size of the gallery or its trash
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from galleria import aws, dynamo
 from galleria.config import get_settings
 from galleria.domain.items import Item
-from galleria.errors import InvalidRequest, NotFound
+from galleria.errors import NotFound
+from galleria.pagination import decode_cursor, encode_cursor
 
 LIVE_INDEX = "LiveByDate"
 
@@ -43,20 +41,19 @@ def _item(record: dict[str, Any]) -> Item:
     return Item.model_validate(dynamo.deserialize(record))
 
 
-def encode_cursor(last: Item) -> str:
-    """Only the sort position goes into the cursor; the team comes from the caller's key."""
-    position = {"liveSk": f"{last.created_at}#{last.id}", "sk": f"ITEM#{last.id}"}
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+def item_cursor(last: Item) -> str:
+    return encode_cursor({"liveSk": f"{last.created_at}#{last.id}", "sk": f"ITEM#{last.id}"})
 
 
-def decode_cursor(cursor: str, team_id: str) -> dict[str, Any]:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        live_sk, sk = str(position["liveSk"]), str(position["sk"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise InvalidRequest("Invalid cursor: pass nextCursor from a previous page unchanged") from exc
+def _start_key(cursor: str, team_id: str) -> dict[str, Any]:
+    position = decode_cursor(cursor, ("liveSk", "sk"))
     team_pk = {"S": f"TEAM#{team_id}"}
-    return {"livePk": team_pk, "liveSk": {"S": live_sk}, "pk": team_pk, "sk": {"S": sk}}
+    return {
+        "livePk": team_pk,
+        "liveSk": {"S": position["liveSk"]},
+        "pk": team_pk,
+        "sk": {"S": position["sk"]},
+    }
 
 
 class ItemsRepository:
@@ -90,7 +87,7 @@ class ItemsRepository:
 
     def list_live(self, team_id: str, *, limit: int, cursor: str | None, skip: int = 0) -> Page:
         """Newest first. ``skip`` serves page numbers without a cursor (reads the skipped keys)."""
-        start = decode_cursor(cursor, team_id) if cursor else None
+        start = _start_key(cursor, team_id) if cursor else None
         query: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": LIVE_INDEX,
@@ -116,5 +113,5 @@ class ItemsRepository:
         )
         items = [_item(record) for record in response["Items"]]
         if len(items) > limit:
-            return Page(items=items[:limit], next_cursor=encode_cursor(items[limit - 1]))
+            return Page(items=items[:limit], next_cursor=item_cursor(items[limit - 1]))
         return Page(items=items, next_cursor=None)

@@ -11,6 +11,16 @@ from galleria.domain.jobs import Job, JobStatus
 from galleria.errors import NotFound
 
 JOB_TTL_SECONDS = 7 * 24 * 3600
+# Inline images (kept when S3 failed) are split into records under DynamoDB's 400 KB item limit,
+# written 25 per BatchWriteItem (the API's maximum) and read back 100 per BatchGetItem.
+INLINE_CHUNK_BYTES = 350_000
+INLINE_TTL_SECONDS = 24 * 3600
+_WRITE_BATCH = 25
+_READ_BATCH = 100
+
+
+def _inline_key(job_id: str, index: int, chunk: int) -> dict[str, Any]:
+    return job_key(f"{job_id}#inline#{index}#{chunk}")
 
 
 def job_key(job_id: str) -> dict[str, Any]:
@@ -85,3 +95,36 @@ class JobsRepository:
                 },
             }
         }
+
+    def put_inline_image(self, job_id: str, index: int, data: bytes) -> int:
+        """Keep an image's bytes with the job (S3 failed); returns the number of chunks."""
+        expires = int(time.time()) + INLINE_TTL_SECONDS
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_inline_key(job_id, index, n),
+                        "data": {"B": data[offset : offset + INLINE_CHUNK_BYTES]},
+                        "expiresAt": {"N": str(expires)},
+                    }
+                }
+            }
+            for n, offset in enumerate(range(0, len(data), INLINE_CHUNK_BYTES))
+        ]
+        for start in range(0, len(requests), _WRITE_BATCH):
+            pending = {self.table: requests[start : start + _WRITE_BATCH]}
+            while pending:
+                pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        return len(requests)
+
+    def inline_image(self, job_id: str, index: int, chunks: int) -> bytes:
+        keys = [_inline_key(job_id, index, n) for n in range(chunks)]
+        parts: dict[str, bytes] = {}
+        for start in range(0, len(keys), _READ_BATCH):
+            pending: dict[str, Any] = {self.table: {"Keys": keys[start : start + _READ_BATCH]}}
+            while pending:
+                response = self.client.batch_get_item(RequestItems=pending)
+                for record in response["Responses"].get(self.table, []):
+                    parts[record["id"]["S"]] = record["data"]["B"]
+                pending = response.get("UnprocessedKeys") or {}
+        return b"".join(parts[key["id"]["S"]] for key in keys)

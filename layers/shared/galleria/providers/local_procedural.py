@@ -8,7 +8,7 @@ from galleria.imaging import procedural
 from galleria.imaging.decode import open_image
 from galleria.providers.base import ProviderImage, ProviderRequest
 
-MODEL_VERSION = "procedural-1"
+MODEL_VERSION = "procedural-1"  # catalog api_model of local/procedural
 
 
 class LocalProceduralProvider:

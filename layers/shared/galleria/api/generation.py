@@ -1,0 +1,59 @@
+"""The HTTP answer to a generation request (generate-image and remix share it).
+
+200 with the images when the job finished in time, 202 with the job otherwise, 200 with a price
+quote for a dry run; a failed job raises: 400 ``content_policy`` for a safety block, else 502.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from galleria.api.links import LinkBuilder
+from galleria.api.presenters import generation_result
+from galleria.api.schemas import JobAccepted, PriceQuote
+from galleria.domain.jobs import Job, JobStatus
+from galleria.errors import ContentPolicyBlocked, GenerationFailed
+from galleria.generation.service import Quote
+from galleria.jobs.repository import JobsRepository
+from galleria.storage import MediaStorage
+
+CONTENT_POLICY = "content_policy"
+
+
+def generation_answer(outcome: Quote | Job, links: LinkBuilder) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) for what GenerationService.start returned."""
+    if isinstance(outcome, Quote):
+        return 200, _json(PriceQuote(**outcome.__dict__))
+    job = outcome
+    if job.status is JobStatus.SUCCEEDED:
+        result = generation_result(job, links, MediaStorage(), inline_images(job))
+        return 200, _json(result)
+    if job.status is JobStatus.FAILED:
+        raise failure_error(job)
+    accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=f"/api/v1/jobs/{job.id}")
+    return 202, _json(accepted)
+
+
+def failure_error(job: Job) -> ContentPolicyBlocked | GenerationFailed:
+    reason = job.error.message if job.error else "the provider failed"
+    if job.error and job.error.code == CONTENT_POLICY:
+        return ContentPolicyBlocked(
+            f"The provider's safety system blocked this request: {reason}. Credits were refunded.",
+            jobId=job.id,
+        )
+    return GenerationFailed(f"Generation failed: {reason}. Credits were refunded.", jobId=job.id)
+
+
+def inline_images(job: Job) -> dict[int, str]:
+    """Base64 of the images kept with the job because storing them failed, by position."""
+    jobs = JobsRepository()
+    return {
+        index: base64.b64encode(jobs.inline_image(job.id, index, image.inline_chunks)).decode()
+        for index, image in enumerate(job.images)
+        if image.inline_chunks
+    }
+
+
+def _json(model: Any) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True)
