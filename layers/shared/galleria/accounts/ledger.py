@@ -29,7 +29,7 @@ class EntryKind(StrEnum):
 class LedgerEntry(BaseModel):
     kind: EntryKind
     credits: int  # signed: a charge is negative
-    job_id: str | None
+    job_id: str | None = None
     at: str
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -46,15 +47,25 @@ def run_generation_record(record: GenerationMessage) -> None:
         logger.warning(
             "job left for a later delivery", job_id=job_id, receive_count=receive_count, delay=delay
         )
-        # Back sooner than the visibility timeout (sized for the worst-case run, 30 minutes).
-        aws.client("sqs").change_message_visibility(
-            QueueUrl=get_settings().generation_queue_url,
-            ReceiptHandle=record.receiptHandle,
-            VisibilityTimeout=delay,
-        )
+        _redeliver_after(record.receiptHandle, delay)
         raise
     except Exception:
         if final_attempt:
             logger.exception("job failed on its last delivery", job_id=job_id, receive_count=receive_count)
             worker.fail(job_id, "The job failed repeatedly; credits were refunded")
         raise
+
+
+def _redeliver_after(receipt_handle: str, seconds: int) -> None:
+    """Bring the message back sooner than the visibility timeout (sized for a worst-case run).
+
+    Best effort: if this fails, the message still comes back when the visibility timeout ends.
+    """
+    try:
+        aws.client("sqs").change_message_visibility(
+            QueueUrl=get_settings().generation_queue_url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=seconds,
+        )
+    except (BotoCoreError, ClientError):
+        logger.warning("could not shorten the visibility timeout", exc_info=True)

@@ -1,0 +1,183 @@
+"""What a caller sees when a provider blocks, fails for a while, or S3 fails after the provider succeeded."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from galleria.accounts.repository import AccountsRepository
+from galleria.providers.base import ContentPolicyViolation, ProviderError, ProviderRequest
+from galleria.providers.local_procedural import LocalProceduralProvider
+
+GENERATE = "/api/v1/generate-image"
+ASYNC = {"prompt": "A lighthouse at dawn", "model": "local/procedural", "async": True}
+
+
+def _credits(team) -> int:
+    return AccountsRepository().get_team(team.team_id).credits
+
+
+def _use_provider(monkeypatch, provider) -> None:
+    from galleria.generation import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "provider_for", lambda model: provider)
+
+
+def _job(stack, team, job_id):
+    return stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
+
+
+class Blocked:
+    def generate(self, request):
+        raise ContentPolicyViolation("The image was blocked by the safety filter (IMAGE_SAFETY)")
+
+
+class Overloaded:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def generate(self, request):
+        self.calls += 1
+        raise ProviderError("Gemini is overloaded (503 UNAVAILABLE) after 4 attempts", retryable=True)
+
+
+def test_a_safety_block_fails_the_job_with_content_policy_and_refunds(stack, team, monkeypatch) -> None:
+    _use_provider(monkeypatch, Blocked())
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body={**ASYNC, "numImages": 2}).json()[
+        "jobId"
+    ]
+    stack.run_workers()
+
+    job = _job(stack, team, job_id)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "content_policy"
+    assert "IMAGE_SAFETY" in job["error"]["message"]
+    assert _credits(team) == 1000
+    kinds = [
+        e["kind"] for e in stack.request("GET", "/api/v1/account/ledger", key=team.key).json()["entries"]
+    ]
+    assert kinds == ["refund", "charge"]
+
+
+def test_the_sync_caller_gets_400_content_policy(stack, team, monkeypatch) -> None:
+    from galleria.api.generation import generation_answer
+    from galleria.api.links import LinkBuilder
+    from galleria.errors import ContentPolicyBlocked
+    from galleria.jobs.repository import JobsRepository
+
+    _use_provider(monkeypatch, Blocked())
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+    stack.run_workers()
+
+    # What the sync path answers once the job it waited for has failed
+    with pytest.raises(ContentPolicyBlocked) as raised:
+        generation_answer(JobsRepository().find(job_id), LinkBuilder("https://testserver"))
+    assert raised.value.status == 400 and raised.value.code == "content_policy"
+    assert "Credits were refunded" in raised.value.message
+
+
+def test_a_provider_outage_is_retried_by_the_queue_then_fails_and_refunds(stack, team, monkeypatch) -> None:
+    provider = Overloaded()
+    _use_provider(monkeypatch, provider)
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+
+    # The first deliveries leave the job to the queue: still running, still charged
+    for delivery in (1, 2):
+        outcome = stack.deliver(job_id, receive_count=delivery)
+        assert len(outcome["batchItemFailures"]) == 1
+        assert _job(stack, team, job_id)["status"] == "running"
+        assert _credits(team) == 1000 - 5
+
+    # The last delivery gives up: failed with the provider's reason, refunded once
+    assert stack.deliver(job_id, receive_count=3) == {"batchItemFailures": []}
+    job = _job(stack, team, job_id)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "generation_failed"
+    assert "overloaded" in job["error"]["message"]
+    assert _credits(team) == 1000
+    assert provider.calls == 3
+
+    # A stray redelivery changes nothing
+    stack.deliver(job_id, receive_count=4)
+    assert _credits(team) == 1000
+
+
+def test_an_outage_that_passes_finishes_the_job_on_a_later_delivery(stack, team, monkeypatch) -> None:
+    class RecoversOnSecondCall(LocalProceduralProvider):
+        calls = 0
+
+        def generate(self, request):
+            RecoversOnSecondCall.calls += 1
+            if RecoversOnSecondCall.calls == 1:
+                raise ProviderError("rate limited", retryable=True)
+            return super().generate(request)
+
+    _use_provider(monkeypatch, RecoversOnSecondCall())
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+    assert len(stack.deliver(job_id, receive_count=1)["batchItemFailures"]) == 1
+    assert stack.deliver(job_id, receive_count=2) == {"batchItemFailures": []}
+
+    job = _job(stack, team, job_id)
+    assert job["status"] == "succeeded" and job["result"]["creditsCharged"] == 5
+    assert _credits(team) == 1000 - 5
+
+
+def test_images_made_before_an_outage_are_not_made_again(stack, team, monkeypatch) -> None:
+    class SecondImageWaits(LocalProceduralProvider):
+        calls: list[int] = []
+        down = True
+
+        def generate(self, request):
+            SecondImageWaits.calls.append(request.seed)
+            if request.seed == 101 and SecondImageWaits.down:
+                raise ProviderError("timeout", retryable=True)
+            return super().generate(request)
+
+    _use_provider(monkeypatch, SecondImageWaits())
+    body = {**ASYNC, "numImages": 2, "seed": 100}
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
+    stack.deliver(job_id, receive_count=1)
+    SecondImageWaits.down = False
+    stack.deliver(job_id, receive_count=2)
+
+    assert sorted(SecondImageWaits.calls) == [100, 101, 101]
+    job = _job(stack, team, job_id)
+    assert job["result"]["numImages"] == 2
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 2
+
+
+def test_when_s3_fails_after_the_provider_the_image_comes_back_inline(stack, team, monkeypatch) -> None:
+    from galleria.storage import MediaStorage, StorageUnavailable
+
+    def failing_put(self, key, data, content_type):
+        raise StorageUnavailable(f"Storing {key} failed: 503 SlowDown")
+
+    monkeypatch.setattr(MediaStorage, "put", failing_put)
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body={**ASYNC, "seed": 3}).json()["jobId"]
+    stack.run_workers()
+    monkeypatch.undo()
+
+    job = _job(stack, team, job_id)
+    assert job["status"] == "succeeded"
+    assert job["error"]["code"] == "storage_failed"
+    image = job["result"]["images"][0]
+    assert image["url"] is None and image["galleryId"] is None
+    data = base64.b64decode(image["image"])
+    assert Image.open(io.BytesIO(data)).size == (image["width"], image["height"]) == (1024, 1024)
+    assert len(data) == image["fileSize"]
+    # The same picture the provider made, byte for byte
+    expected = LocalProceduralProvider().generate(
+        ProviderRequest(prompt="A lighthouse at dawn", aspect_ratio="1:1", style_preset="none", seed=3)
+    )
+    assert data == expected.data
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 0
+
+
+def test_a_stored_image_has_no_image_field(stack, team) -> None:
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+    stack.run_workers()
+    image = _job(stack, team, job_id)["result"]["images"][0]
+    assert "image" not in image and image["url"]
