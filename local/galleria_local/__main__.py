@@ -44,6 +44,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help="make failed SQS messages visible again after SECONDS instead of the queue's visibility timeout",
     )
+    parser.add_argument(
+        "--no-emulators",
+        action="store_true",
+        help="no local Gemini/OpenAI/BFL emulators: models without a provider key are unavailable",
+    )
     parser.add_argument("--verbose", action="store_true", help="debug logging, tracebacks of start-up errors")
     args = parser.parse_args(argv)
     try:
@@ -79,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         state_file=args.state_file,
         parameter_overrides=args.parameter_overrides,
         sqs_retry_delay_seconds=args.sqs_retry_delay,
+        emulate_providers=not args.no_emulators,
     )
     try:
         stack.start()

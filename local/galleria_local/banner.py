@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from galleria_local.emulators import KEY_VARIABLES, catalog_models
 from galleria_local.stack import LocalStack
 
 EXAMPLE_REQUEST = '{"prompt": "A serene mountain landscape at sunset", "model": "local/procedural"}'
@@ -32,5 +33,23 @@ def render_banner(stack: LocalStack) -> str:
     ]
     if stack.state_file is not None:
         lines.append(f"  State      {stack.state_file}")
+    lines += _emulator_lines(stack.emulators)
     lines += ["", "Try it:", curl, "", "Ctrl-C stops the stack."]
     return "\n".join(lines)
+
+
+def _emulator_lines(emulators: dict[str, str]) -> list[str]:
+    """Which cloud models answer with procedural images, and how to get the real ones."""
+    if not emulators:
+        return []
+    width = max(map(len, emulators))
+    lines = []
+    for index, (provider, url) in enumerate(emulators.items()):
+        label = "  Emulated   " if index == 0 else " " * 13
+        models = (
+            ", ".join(model.partition("/")[2] for model in catalog_models(provider)) or "no catalogue model"
+        )
+        lines.append(f"{label}{provider:<{width}}  {url}  ({models})")
+    keys = ", ".join(KEY_VARIABLES[provider] for provider in emulators)
+    lines.append(f"{' ' * 13}no key set, so procedural images; set {keys} to use the real service")
+    return lines

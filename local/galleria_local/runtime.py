@@ -40,8 +40,18 @@ MAX_WORKERS_PER_FUNCTION = 8
 # Lambda gives a function's init (imports at module level) 10 seconds.
 INIT_TIMEOUT_SECONDS = 10.0
 _STOP_GRACE_SECONDS = 1.0
-# Taken from the local stack's own environment: what a developer's shell must lend the functions.
-INHERITED_VARIABLES = ("PATH", "HOME", "LANG", "GEMINI_API_KEY", "OPENAI_API_KEY", "BFL_API_KEY")
+# Taken from the local stack's own environment: what a developer's shell must lend the functions
+# (real provider keys, and the provider-call knobs for trying failure paths).
+INHERITED_VARIABLES = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "GEMINI_API_KEY",
+    "OPENAI_API_KEY",
+    "BFL_API_KEY",
+    "PROVIDER_MAX_RETRIES",
+    "PROVIDER_BUDGET_SECONDS",
+)
 _WORKER_SCRIPT = str(Path(worker_module.__file__).resolve())
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol, Self
 
 from galleria_local.cors import http_api_cors
 from galleria_local.emulated import LOCAL_API_ID, declare_emulated_resources, resolve_outputs
+from galleria_local.emulators import EmulatorSuite, providers_without_keys
 from galleria_local.functions import FunctionSpec, global_environment, read_functions
 from galleria_local.gateway import Gateway
 from galleria_local.intrinsics import Resolver
@@ -47,9 +48,13 @@ class LocalStack:
     """Start with `start()` (or `with LocalStack(...) as stack:`); `base_url` then serves the API.
 
     `port=0` picks a free port. `seed_dev_team` receives the functions' global environment plus the
-    local AWS variables and returns the team whose API key the banner shows. One stack runs per
-    process at a time (moto's state is per process), and moto's in-process `mock_aws` must not be
-    active meanwhile: it would intercept the stack's own boto3 calls and reset its resources.
+    local AWS and emulator variables and returns the team whose API key the banner shows. With
+    `emulate_providers`, each provider whose key (GEMINI_API_KEY...) is not in this process's
+    environment is served by a loopback emulator; `emulators` then maps provider to its base URL.
+
+    One stack runs per process at a time (moto's state is per process), and moto's in-process
+    `mock_aws` must not be active meanwhile: it would intercept the stack's own boto3 calls and
+    reset its resources.
     """
 
     def __init__(
@@ -64,6 +69,7 @@ class LocalStack:
         sqs_retry_delay_seconds: int | None = None,
         max_workers_per_function: int = MAX_WORKERS_PER_FUNCTION,
         seed_dev_team: DevTeamSeeder = _seed_dev_team,
+        emulate_providers: bool = True,
     ) -> None:
         self.template_path = Path(template_path)
         self.host = host
@@ -74,6 +80,7 @@ class LocalStack:
         self._sqs_retry_delay_seconds = sqs_retry_delay_seconds
         self._max_workers_per_function = max_workers_per_function
         self._seed_dev_team = seed_dev_team
+        self._emulate_providers = emulate_providers
 
         self.aws = LocalAws()
         self.functions: list[FunctionSpec] = []
@@ -83,6 +90,12 @@ class LocalStack:
         self.team_id = ""
         self.api_key = ""
         self._gateway: Gateway | None = None
+        self._emulators = EmulatorSuite(())
+
+    @property
+    def emulators(self) -> dict[str, str]:
+        """Provider (google, openai, bfl) -> the base URL of its emulator, for those emulated."""
+        return dict(self._emulators.urls)
 
     @property
     def base_url(self) -> str:
@@ -113,6 +126,7 @@ class LocalStack:
             poller.join()
         self.pollers.clear()
         self.pools.clear()
+        self._emulators.stop()  # after the pools: no function is calling them any more
         self.aws.stop()
         self._remove_state_file()
 
@@ -136,14 +150,17 @@ class LocalStack:
         self.functions = read_functions(template, resolver)
         self.outputs = resolve_outputs(template, resolver, self.base_url)
 
-        team = self._seed_dev_team({**global_environment(template, resolver), **self.aws.environment()})
+        if self._emulate_providers:
+            self._emulators = EmulatorSuite(providers_without_keys(os.environ))
+            self._emulators.start()
+        environment = {**self.aws.environment(), **self._emulators.environment()}
+
+        team = self._seed_dev_team({**global_environment(template, resolver), **environment})
         self.team_id, self.api_key = team.team_id, team.api_key
 
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.pools = {
-            spec.logical_id: FunctionPool(
-                spec, self.aws.environment(), self.log_dir, self._max_workers_per_function
-            )
+            spec.logical_id: FunctionPool(spec, environment, self.log_dir, self._max_workers_per_function)
             for spec in self.functions
         }
         sqs = self.aws.client("sqs")
@@ -173,6 +190,7 @@ class LocalStack:
             "teamId": self.team_id,
             "awsEndpoint": self.aws.endpoint_url,
             "outputs": self.outputs,
+            "emulators": self.emulators,
             "pid": os.getpid(),
         }
         self.state_file.parent.mkdir(parents=True, exist_ok=True)

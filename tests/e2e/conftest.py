@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +29,11 @@ class RunningStack:
     state_file: Path
     process: subprocess.Popen[str]
 
+    @property
+    def emulators(self) -> dict[str, str]:
+        """Provider → base URL of its emulator (control endpoints under /__emulator/)."""
+        return dict(json.loads(self.state_file.read_text())["emulators"])
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -38,6 +44,9 @@ def _free_port() -> int:
 def start_stack(tmp: Path, port: int) -> RunningStack:
     state_file = tmp / "stack.json"
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "AWS_ENDPOINT_URL"}
+    # Every cloud model is served by the emulators. A provider call may take 10 s in all, so the
+    # emulators' timeout fault is quick to reach; failed jobs come back after 1 s, not minutes.
+    env["PROVIDER_BUDGET_SECONDS"] = "10"
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "galleria-local"),
@@ -45,6 +54,8 @@ def start_stack(tmp: Path, port: int) -> RunningStack:
             str(port),
             "--state-file",
             str(state_file),
+            "--sqs-retry-delay",
+            "1",
         ],
         cwd=ROOT,
         env=env,
@@ -105,3 +116,46 @@ def client(local_stack: RunningStack) -> Iterator[httpx.Client]:
         timeout=60,
     ) as http:
         yield http
+
+
+@dataclass(frozen=True)
+class Team:
+    team_id: str
+    key: str
+    client: httpx.Client
+
+
+def _admin(stack: RunningStack, *args: str) -> dict:
+    cli = str(Path(sys.executable).parent / "galleria-admin")
+    result = subprocess.run(
+        [cli, "--state-file", str(stack.state_file), *args], capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(result.stdout))
+
+
+@pytest.fixture
+def admin(local_stack: RunningStack) -> Any:
+    """Run galleria-admin against the local stack; returns its JSON output."""
+    return lambda *args: _admin(local_stack, *args)
+
+
+@pytest.fixture
+def make_team(local_stack: RunningStack) -> Iterator[Any]:
+    """A new team with its own key and client (its own rate window and balance)."""
+    clients: list[httpx.Client] = []
+
+    def make(plan: str = "enterprise", credits: int = 1000) -> Team:
+        created = _admin(
+            local_stack, "create-team", "--name", "e2e", "--plan", plan, "--credits", str(credits)
+        )
+        client = httpx.Client(
+            base_url=local_stack.base_url,
+            headers={"Authorization": f"Bearer {created['apiKey']}"},
+            timeout=60,
+        )
+        clients.append(client)
+        return Team(created["teamId"], created["apiKey"], client)
+
+    yield make
+    for client in clients:
+        client.close()

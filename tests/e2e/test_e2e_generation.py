@@ -105,21 +105,13 @@ def test_account_shows_credits_and_storage(client: httpx.Client) -> None:
     assert account["storage"]["limitFormatted"] == "50 GB"
 
 
-def _admin(local_stack, *args: str) -> dict:
-    cli = str(Path(sys.executable).parent / "galleria-admin")
-    result = subprocess.run(
-        [cli, "--state-file", str(local_stack.state_file), *args], capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout)
-
-
-def test_the_admin_cli_creates_a_team_whose_key_works(local_stack) -> None:
-    created = _admin(local_stack, "create-team", "--name", "acme", "--plan", "free", "--credits", "20")
+def test_the_admin_cli_creates_a_team_whose_key_works(local_stack, admin) -> None:
+    created = admin("create-team", "--name", "acme", "--plan", "free", "--credits", "20")
     headers = {"Authorization": f"Bearer {created['apiKey']}"}
     account = httpx.get(f"{local_stack.base_url}/api/v1/account", headers=headers).json()
     assert account == account | {"teamId": created["teamId"], "plan": "free", "credits": 20}
 
-    _admin(local_stack, "revoke-key", "--team", created["teamId"], "--key-id", created["keyId"])
+    admin("revoke-key", "--team", created["teamId"], "--key-id", created["keyId"])
 
     assert httpx.get(f"{local_stack.base_url}/api/v1/account", headers=headers).status_code == 401
 

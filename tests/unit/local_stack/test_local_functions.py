@@ -47,7 +47,7 @@ def test_globals_fill_in_what_a_function_does_not_say(
 def test_a_functions_own_settings_win(functions: dict[str, FunctionSpec]) -> None:
     worker = functions["GenerationWorkerFunction"]
 
-    assert (worker.timeout_seconds, worker.memory_mb) == (180, 1024)
+    assert (worker.timeout_seconds, worker.memory_mb) == (300, 1024)
     assert functions["PublicApiFunction"].memory_mb == 256
 
 
