@@ -91,8 +91,9 @@ def test_a_provider_outage_is_retried_by_the_queue_then_fails_and_refunds(stack,
         assert _job(stack, team, job_id)["status"] == "running"
         assert _credits(team) == 1000 - 5
 
-    # The last delivery gives up: failed with the provider's reason, refunded once
-    assert stack.deliver(job_id, receive_count=3) == {"batchItemFailures": []}
+    # The last delivery gives up: failed with the provider's reason, refunded once, and the message
+    # reported as failed so SQS moves it to the dead-letter queue (whose alarm shows the outage)
+    assert len(stack.deliver(job_id, receive_count=3)["batchItemFailures"]) == 1
     job = _job(stack, team, job_id)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "generation_failed"

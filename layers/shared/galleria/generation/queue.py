@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from galleria import aws
 from galleria.config import get_settings
-from galleria.generation.worker import GenerationWorker, RetryLater
+from galleria.generation.worker import GenerationWorker, ProviderOutage, RetryLater
 
 logger = Logger(child=True)
 
@@ -48,6 +48,9 @@ def run_generation_record(record: GenerationMessage) -> None:
             "job left for a later delivery", job_id=job_id, receive_count=receive_count, delay=delay
         )
         _redeliver_after(record.receiptHandle, delay)
+        raise
+    except ProviderOutage:
+        logger.error("provider outage: job failed and refunded, message goes to the DLQ", job_id=job_id)
         raise
     except Exception:
         if final_attempt:

@@ -41,6 +41,11 @@ class RetryLater(Exception):
     """Some images hit a passing provider failure: the queue should deliver the job again."""
 
 
+class ProviderOutage(Exception):
+    """The last delivery still met a passing provider failure. The job is recorded as failed and
+    refunded; raising sends the message on to the dead-letter queue, whose alarm shows the outage."""
+
+
 def base_seed(job: Job, spec: GenerationSpec) -> int:
     """The asked seed, or one derived from the job id so a redelivery draws the same images."""
     if spec.seed is not None:
@@ -79,6 +84,8 @@ class GenerationWorker:
         source = self._source_bytes(job, spec)
         seed = base_seed(job, spec)
 
+        gave_up: list[ProviderError] = []
+
         def make(index: int) -> ImageResult | JobError | ProviderError:
             request = ProviderRequest(
                 prompt=spec.prompt,
@@ -94,6 +101,8 @@ class GenerationWorker:
                 if exc.retryable and not final_attempt:
                     logger.warning("image will be retried", job_id=job.id, index=index, reason=str(exc))
                     return exc
+                if exc.retryable:
+                    gave_up.append(exc)
                 logger.warning("image failed", job_id=job.id, index=index, code=exc.code, reason=str(exc))
                 return JobError(code=exc.code, message=str(exc))
 
@@ -102,7 +111,10 @@ class GenerationWorker:
         passing = [outcome for outcome in outcomes if isinstance(outcome, ProviderError)]
         if passing:
             raise RetryLater(f"{len(passing)} of {job.num_images} images will be retried: {passing[0]}")
-        return self._finish(job, [o for o in outcomes if not isinstance(o, ProviderError)])
+        finished = self._finish(job, [o for o in outcomes if not isinstance(o, ProviderError)])
+        if gave_up:
+            raise ProviderOutage(f"{len(gave_up)} of {job.num_images} images failed for good: {gave_up[0]}")
+        return finished
 
     def fail(self, job_id: str, message: str) -> None:
         """Give up on a job (last delivery of a message that kept failing): refund it all."""
