@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from galleria_local.cors import CorsPolicy
 from galleria_local.http_events import (
@@ -18,6 +17,7 @@ from galleria_local.http_events import (
     new_request_id,
     to_http_response,
 )
+from galleria_local.http_server import LoopbackServer, OneMethodHandler
 from galleria_local.ports import PortBusyError
 from galleria_local.routes import RouteTable
 from galleria_local.runtime import FunctionPool
@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 # API Gateway takes 10 MB payloads; the margin lets a 10 MB file arrive base64-encoded in a JSON body.
 MAX_BODY_BYTES = 10 * 1024 * 1024 * 4 // 3 + 64 * 1024
-_KEEP_ALIVE_SECONDS = 60
 _MANAGED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
@@ -119,23 +118,12 @@ class Gateway:
             return gateway_error(500, "Internal Server Error")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(LoopbackServer):
     gateway: Gateway
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = _KEEP_ALIVE_SECONDS
+class _RequestHandler(OneMethodHandler):
     server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silenced: `_serve` writes one access-log line per request instead."""
 
     def _serve(self) -> None:
         started = time.perf_counter()

@@ -23,10 +23,11 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlencode
+
+from galleria_local.http_server import LoopbackServer, OneMethodHandler
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ SECRET_QUERY_PARAMETERS = frozenset({"key"})
 REDACTED = "<redacted>"
 # A 200 whose body no JSON parser accepts: what a proxy cutting a response short delivers.
 MALFORMED_BODY = b'{"status": "ok", "result": {"data": "iVBORw0KGgoAAAANSUhEUg'
-_KEEP_ALIVE_SECONDS = 60
 _ELIDE_MIN_CHARS = 200
 _BASE64 = re.compile(r"[A-Za-z0-9+/_=-]+")
 _DATA_URL = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[^,;]*)*;base64,")
@@ -312,23 +312,12 @@ class ProviderEmulator(ABC):
         return json_response(200, {"faults": self.faults.pending()})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(LoopbackServer):
     emulator: ProviderEmulator
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = _KEEP_ALIVE_SECONDS
+class _RequestHandler(OneMethodHandler):
     server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silenced: `_serve` writes one access-log line per request instead."""
 
     def _serve(self) -> None:
         started = time.perf_counter()

@@ -1,0 +1,29 @@
+"""The loopback HTTP server scaffolding the gateway and the provider emulators share."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+KEEP_ALIVE_SECONDS = 60
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class OneMethodHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; every method goes to ``_serve``, which logs its own access line."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_SECONDS
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silenced: `_serve` writes one access-log line per request instead."""
+
+    def _serve(self) -> None:
+        raise NotImplementedError
