@@ -9,6 +9,8 @@ KEEP_ALIVE_SECONDS = 60
 
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of parallel clients would see resets.
+    request_queue_size = 128
 
 
 class OneMethodHandler(BaseHTTPRequestHandler):
