@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle
-from galleria.api.generation import generation_answer, inline_images
+from galleria.api.generation import generation_answer, inline_images, replay, replayable
 from galleria.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from galleria.api.idempotency import Answer, idempotent_answer
 from galleria.api.links import LinkBuilder, base_url
@@ -149,6 +149,8 @@ def _idempotent(
         payload,
         produce,
         app.lambda_context,
+        keep=replayable,
+        replay=replay,
     )
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 

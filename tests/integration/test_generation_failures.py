@@ -59,7 +59,7 @@ def test_a_safety_block_fails_the_job_with_content_policy_and_refunds(stack, tea
     kinds = [
         e["kind"] for e in stack.request("GET", "/api/v1/account/ledger", key=team.key).json()["entries"]
     ]
-    assert kinds == ["refund", "charge"]
+    assert kinds == ["refund", "charge", "grant"]
 
 
 def test_the_sync_caller_gets_400_content_policy(stack, team, monkeypatch) -> None:
@@ -85,7 +85,7 @@ def test_a_provider_outage_is_retried_by_the_queue_then_fails_and_refunds(stack,
     job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
 
     # The first deliveries leave the job to the queue: still running, still charged
-    for delivery in (1, 2):
+    for delivery in (1, 2, 3, 4):
         outcome = stack.deliver(job_id, receive_count=delivery)
         assert len(outcome["batchItemFailures"]) == 1
         assert _job(stack, team, job_id)["status"] == "running"
@@ -93,16 +93,16 @@ def test_a_provider_outage_is_retried_by_the_queue_then_fails_and_refunds(stack,
 
     # The last delivery gives up: failed with the provider's reason, refunded once, and the message
     # reported as failed so SQS moves it to the dead-letter queue (whose alarm shows the outage)
-    assert len(stack.deliver(job_id, receive_count=3)["batchItemFailures"]) == 1
+    assert len(stack.deliver(job_id, receive_count=5)["batchItemFailures"]) == 1
     job = _job(stack, team, job_id)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "generation_failed"
     assert "overloaded" in job["error"]["message"]
     assert _credits(team) == 1000
-    assert provider.calls == 3
+    assert provider.calls == 5
 
     # A stray redelivery changes nothing
-    stack.deliver(job_id, receive_count=4)
+    stack.deliver(job_id, receive_count=6)
     assert _credits(team) == 1000
 
 
@@ -182,3 +182,100 @@ def test_a_stored_image_has_no_image_field(stack, team) -> None:
     stack.run_workers()
     image = _job(stack, team, job_id)["result"]["images"][0]
     assert "image" not in image and image["url"]
+
+
+def test_giving_up_keeps_and_charges_the_images_already_made(stack, team, monkeypatch) -> None:
+    from galleria.generation import worker as worker_module
+
+    class SecondImageCrashes(LocalProceduralProvider):
+        def generate(self, request):
+            if request.seed == 51:
+                raise RuntimeError("bug in image two")
+            return super().generate(request)
+
+    monkeypatch.setattr(worker_module, "provider_for", lambda model: SecondImageCrashes())
+    body = {**ASYNC, "numImages": 2, "seed": 50}
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
+    assert len(stack.deliver(job_id, receive_count=1)["batchItemFailures"]) == 1
+
+    def no_provider(model):
+        raise RuntimeError("provider lookup broke")
+
+    monkeypatch.setattr(worker_module, "provider_for", no_provider)
+    assert len(stack.deliver(job_id, receive_count=5)["batchItemFailures"]) == 1  # on to the DLQ
+
+    job = _job(stack, team, job_id)
+    assert job["status"] == "succeeded" and job["result"]["numImages"] == 1
+    assert job["result"]["creditsCharged"] == 5
+    assert _credits(team) == 1000 - 5
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 1
+
+
+def _failing_s3(monkeypatch) -> None:
+    from galleria.storage import MediaStorage, StorageUnavailable
+
+    def failing_put(self, key, data, content_type):
+        raise StorageUnavailable(f"Storing {key} failed: 503 SlowDown")
+
+    monkeypatch.setattr(MediaStorage, "put", failing_put)
+
+
+def test_inline_images_stop_at_what_one_response_can_carry(stack, team, monkeypatch) -> None:
+    from galleria.generation import worker as worker_module
+
+    one_image = len(
+        LocalProceduralProvider()
+        .generate(
+            ProviderRequest(prompt="A lighthouse at dawn", aspect_ratio="1:1", style_preset="none", seed=1)
+        )
+        .data
+    )
+    monkeypatch.setattr(worker_module, "INLINE_MAX_BYTES", int(one_image * 1.5))
+    _failing_s3(monkeypatch)
+    body = {**ASYNC, "numImages": 2, "seed": 1}
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
+    stack.run_workers()
+    monkeypatch.undo()
+
+    job = _job(stack, team, job_id)
+    assert job["result"]["numImages"] == 1 and "image" in job["result"]["images"][0]
+    assert _credits(team) == 1000 - 5  # the image that could not be returned is refunded
+
+
+def test_an_idempotent_retry_replays_inline_images(stack, team, monkeypatch) -> None:
+    from galleria.api.generation import generation_answer, replay, replayable
+    from galleria.api.idempotency import idempotent_answer
+    from galleria.api.links import LinkBuilder
+    from galleria.jobs.repository import JobsRepository
+
+    _failing_s3(monkeypatch)
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+    stack.run_workers()
+    monkeypatch.undo()
+    finished = JobsRepository().find(job_id)
+
+    def answer():
+        return generation_answer(finished, LinkBuilder("https://testserver"))
+
+    first = idempotent_answer("t", team.team_id, "k-1", {"a": 1}, answer, keep=replayable, replay=replay)
+    again = idempotent_answer("t", team.team_id, "k-1", {"a": 1}, answer, keep=replayable, replay=replay)
+    assert first[1]["images"][0]["image"]
+    assert again == first
+
+
+def test_a_job_outlives_its_expired_inline_image_without_breaking(stack, team, monkeypatch) -> None:
+    import boto3
+
+    from galleria.config import get_settings
+
+    _failing_s3(monkeypatch)
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+    stack.run_workers()
+    monkeypatch.undo()
+    boto3.client("dynamodb", region_name="us-east-1").delete_item(
+        TableName=get_settings().jobs_table, Key={"id": {"S": f"{job_id}#inline#0#0"}}
+    )
+
+    response = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key)
+    assert response.status == 200
+    assert "image" not in response.json()["result"]["images"][0]

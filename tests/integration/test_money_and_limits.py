@@ -37,16 +37,18 @@ def test_the_ledger_records_each_charge_and_refund_with_its_job(stack, team, mon
     failed = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
     stack.run_workers()
 
-    # Then the ledger lists, newest first: the refund, the failed job's charge, the first charge
+    # Then the ledger lists, newest first: the refund, the failed job's charge, the first charge,
+    # and the team's starting credits
     entries = _ledger(stack, team).json()["entries"]
     assert [(e["kind"], e["credits"], e["jobId"]) for e in entries] == [
         ("refund", 5, failed),
         ("charge", -5, failed),
         ("charge", -10, ok),
+        ("grant", 1000, None),
     ]
     assert _credits(team) == 1000 - 10
-    # and the entries add up to the balance's movement
-    assert sum(e["credits"] for e in entries) == _credits(team) - 1000
+    # and the entries add up to the balance
+    assert sum(e["credits"] for e in entries) == _credits(team)
 
 
 def test_the_ledger_pages_by_cursor(stack, team) -> None:
@@ -55,8 +57,9 @@ def test_the_ledger_pages_by_cursor(stack, team) -> None:
     first = _ledger(stack, team, limit="2").json()
     assert len(first["entries"]) == 2 and first["nextCursor"]
     rest = _ledger(stack, team, limit="2", cursor=first["nextCursor"]).json()
-    assert len(rest["entries"]) == 1
-    jobs = [e["jobId"] for e in first["entries"] + rest["entries"]]
+    assert len(rest["entries"]) == 2 and rest["nextCursor"] is None
+    assert rest["entries"][-1]["kind"] == "grant"  # the starting credits come first in time
+    jobs = [e["jobId"] for e in first["entries"] + rest["entries"][:1]]
     assert len(set(jobs)) == 3 and jobs == sorted(jobs, reverse=True)
 
 
@@ -67,12 +70,12 @@ def test_granted_credits_appear_in_the_ledger(stack, team) -> None:
 
 
 def test_a_team_sees_only_its_own_ledger(stack, team, other_team) -> None:
-    stack.request("POST", GENERATE, key=team.key, json_body=ASYNC)
-    assert _ledger(stack, other_team).json()["entries"] == []
-    cursor = _ledger(stack, team, limit="1").json()["nextCursor"]
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+    theirs = _ledger(stack, other_team).json()["entries"]
+    assert [(e["kind"], e["jobId"]) for e in theirs] == [("grant", None)]
     # A cursor from the first team's ledger opens nothing of it for the second team
-    if cursor:
-        assert _ledger(stack, other_team, cursor=cursor).json()["entries"] == []
+    cursor = _ledger(stack, team, limit="1").json()["nextCursor"]
+    assert job_id not in {e["jobId"] for e in _ledger(stack, other_team, cursor=cursor).json()["entries"]}
 
 
 def test_the_plan_rate_limit_answers_429_with_retry_after_and_charges_nothing(stack, make_team) -> None:
@@ -128,6 +131,13 @@ def test_a_full_gallery_answers_413_before_charging(stack, make_team) -> None:
     assert body["code"] == "storage_quota_exceeded"
     assert body["used"] == GIB - 1024 and body["limit"] == GIB
     assert _credits(free) == 100
+
+
+def test_a_full_gallery_can_still_generate_images_it_does_not_keep(stack, make_team) -> None:
+    free = make_team(plan=Plan.FREE, credits=100)
+    _fill_storage(free.team_id, GIB + 1)
+    response = stack.request("POST", GENERATE, key=free.key, json_body={**ASYNC, "saveToGallery": False})
+    assert response.status == 202
 
 
 def test_enterprise_storage_is_unlimited(stack, make_team) -> None:

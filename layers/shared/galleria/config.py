@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     sync_wait_seconds: float = 25.0
     # Must match the queue's redrive maxReceiveCount: the last delivery fails the job and refunds.
-    generation_max_receive_count: int = 3
+    generation_max_receive_count: int = 5
 
     def provider_configured(self, provider: str) -> bool:
         """A key (or the parameter holding one) is set for this provider, emulated or real."""

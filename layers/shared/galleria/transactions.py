@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from galleria import aws
+
+CONFLICT_RETRIES = 3
 
 
 class TransactionCancelled(Exception):
@@ -14,13 +18,26 @@ class TransactionCancelled(Exception):
         super().__init__("transaction cancelled")
         self.reasons = reasons
 
+    @property
+    def only_conflicts(self) -> bool:
+        codes = {reason.get("Code") for reason in self.reasons} - {"None", None}
+        return codes == {"TransactionConflict"}
+
     def failed_condition(self, index: int) -> bool:
         return len(self.reasons) > index and self.reasons[index].get("Code") == "ConditionalCheckFailed"
 
 
 def transact_write(parts: list[dict[str, Any]], client: Any | None = None) -> None:
+    """Write all parts or none. A cancellation caused only by a concurrent transaction on the same
+    item (``TransactionConflict``, e.g. two images of one job updating the team's usage) is retried;
+    a failed condition raises TransactionCancelled at once."""
     client = client or aws.client("dynamodb")
-    try:
-        client.transact_write_items(TransactItems=parts)
-    except client.exceptions.TransactionCanceledException as exc:
-        raise TransactionCancelled(exc.response.get("CancellationReasons", [])) from exc
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            client.transact_write_items(TransactItems=parts)
+            return
+        except client.exceptions.TransactionCanceledException as exc:
+            cancelled = TransactionCancelled(exc.response.get("CancellationReasons", []))
+            if not cancelled.only_conflicts or attempt == CONFLICT_RETRIES:
+                raise cancelled from exc
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 -- jitter, not a secret

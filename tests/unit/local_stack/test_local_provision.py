@@ -123,7 +123,7 @@ def test_the_queue_redrives_to_its_dead_letter_queue(
     )
 
     redrive = json.loads(queue["Attributes"]["RedrivePolicy"])
-    assert redrive == {"deadLetterTargetArn": dead_letters["Attributes"]["QueueArn"], "maxReceiveCount": 3}
+    assert redrive == {"deadLetterTargetArn": dead_letters["Attributes"]["QueueArn"], "maxReceiveCount": 5}
     assert queue["Attributes"]["VisibilityTimeout"] == "1800"
     assert dead_letters["Attributes"]["MessageRetentionPeriod"] == "1209600"
 

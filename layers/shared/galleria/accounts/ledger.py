@@ -70,12 +70,12 @@ class CreditLedger:
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :ledger)",
             "ExpressionAttributeValues": {":pk": {"S": f"TEAM#{team_id}"}, ":ledger": {"S": _PREFIX}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            "Limit": limit + 1,  # one more than the page: a next cursor only when there is a next page
         }
         if cursor:
             position = decode_cursor(cursor, ("sk",))
             query["ExclusiveStartKey"] = {"pk": {"S": f"TEAM#{team_id}"}, "sk": {"S": position["sk"]}}
-        response = self.client.query(**query)
-        entries = [LedgerEntry.model_validate(dynamo.deserialize(item)) for item in response["Items"]]
-        last = response.get("LastEvaluatedKey")
-        return entries, encode_cursor({"sk": last["sk"]["S"]}) if last else None
+        records = self.client.query(**query)["Items"]
+        entries = [LedgerEntry.model_validate(dynamo.deserialize(item)) for item in records[:limit]]
+        more = len(records) > limit
+        return entries, encode_cursor({"sk": records[limit - 1]["sk"]["S"]}) if more else None

@@ -39,12 +39,20 @@ class AccountsRepository:
 
     # --- teams ---------------------------------------------------------------------
     def put_team(self, team: Team) -> None:
+        """Create the team; its starting credits are the ledger's first grant."""
         record = {"pk": f"TEAM#{team.id}", "sk": _PROFILE, **team.model_dump(mode="json")}
-        self.client.put_item(
-            TableName=self.table,
-            Item=dynamo.serialize(record),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        parts = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": dynamo.serialize(record),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        if team.credits:
+            parts.append(self.ledger.entry_op(team.id, EntryKind.GRANT, team.credits))
+        transact_write(parts, self._client)
 
     def get_team(self, team_id: str) -> Team:
         response = self.client.get_item(TableName=self.table, Key=team_key(team_id), ConsistentRead=True)

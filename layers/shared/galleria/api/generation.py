@@ -48,11 +48,35 @@ def failure_error(job: Job) -> ContentPolicyBlocked | GenerationFailed:
 def inline_images(job: Job) -> dict[int, str]:
     """Base64 of the images kept with the job because storing them failed, by position."""
     jobs = JobsRepository()
-    return {
-        index: base64.b64encode(jobs.inline_image(job.id, index, image.inline_chunks)).decode()
+    kept = {
+        index: jobs.inline_image(job.id, index, image.inline_chunks)
         for index, image in enumerate(job.images)
         if image.inline_chunks
     }
+    return {index: base64.b64encode(data).decode() for index, data in kept.items() if data is not None}
+
+
+def replayable(answer: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """What an idempotency record keeps: the answer without inline image bytes, which can pass
+    DynamoDB's 400 KB item limit; ``replay`` reads them back from the job."""
+    status, body = answer
+    images = body.get("images") or []
+    if not any("image" in image for image in images):
+        return answer
+    kept = [{name: value for name, value in image.items() if name != "image"} for image in images]
+    return status, {**body, "images": kept, "inlineImages": True}
+
+
+def replay(answer: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    status, body = answer
+    if not body.pop("inlineImages", False):
+        return answer
+    job = JobsRepository().find(body["jobId"])
+    inline = inline_images(job) if job else {}
+    for index, image in enumerate(body["images"]):
+        if index in inline:
+            image["image"] = inline[index]
+    return status, body
 
 
 def _json(model: Any) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from galleria import aws
 from galleria.config import get_settings
 from galleria.errors import Conflict, IdempotencyKeyReused, InvalidRequest
@@ -23,6 +25,11 @@ _KEY = re.compile(
 )  # printable ASCII without spaces, as in Stripe's and the IETF draft
 
 Answer = tuple[int, dict[str, Any]]
+logger = Logger(child=True)
+
+
+def _unchanged(answer: Answer) -> Answer:
+    return answer
 
 
 def idempotent_answer(
@@ -32,8 +39,15 @@ def idempotent_answer(
     payload: dict[str, Any],
     produce: Callable[[], Answer],
     lambda_context: Any = None,
+    *,
+    keep: Callable[[Answer], Answer] = _unchanged,
+    replay: Callable[[Answer], Answer] = _unchanged,
 ) -> Answer:
-    """``produce()`` once per (team, key); later calls with the key get its answer back."""
+    """``produce()`` once per (team, key); later calls with the key get its answer back.
+
+    ``keep`` shrinks an answer to what the record stores (a record holds 400 KB at most) and
+    ``replay`` turns a stored answer back into the full one.
+    """
     if key is None:
         return produce()
     if not _KEY.match(key):
@@ -48,6 +62,7 @@ def idempotent_answer(
     )
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
 
@@ -71,15 +86,25 @@ def idempotent_answer(
         key_prefix=f"galleria.{operation}",
     )
     def run(request: dict[str, Any]) -> dict[str, Any]:
-        status, body = produce()
+        produced.append(produce())
+        status, body = keep(produced[0])
         return {"status": status, "body": body}
 
+    produced: list[Answer] = []
     try:
         stored = run(request={"teamId": team_id, "key": key, "payload": payload})
+    except IdempotencyPersistenceLayerError:
+        if not produced:
+            raise
+        # The work is done and charged: answer it, even though a retry will not find the record.
+        logger.exception("idempotency record not saved", operation=operation)
+        return produced[0]
     except IdempotencyAlreadyInProgressError as exc:
         raise Conflict("A request with this Idempotency-Key is still in progress; retry shortly") from exc
     except IdempotencyValidationError as exc:
         raise IdempotencyKeyReused(
             "This Idempotency-Key was already used with a different request body"
         ) from exc
-    return int(stored["status"]), stored["body"]
+    if produced:
+        return produced[0]
+    return replay((int(stored["status"]), stored["body"]))

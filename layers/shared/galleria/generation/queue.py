@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from galleria import aws
 from galleria.config import get_settings
-from galleria.generation.worker import GenerationWorker, ProviderOutage, RetryLater
+from galleria.generation.worker import GaveUp, GenerationWorker, RetryLater
 
 logger = Logger(child=True)
 
@@ -49,8 +49,9 @@ def run_generation_record(record: GenerationMessage) -> None:
         )
         _redeliver_after(record.receiptHandle, delay)
         raise
-    except ProviderOutage:
-        logger.error("provider outage: job failed and refunded, message goes to the DLQ", job_id=job_id)
+    except GaveUp:
+        logger.error("job gave up: failed images refunded, message goes to the DLQ", job_id=job_id)
+        _redeliver_after(record.receiptHandle, 0)  # to the DLQ now, not after the visibility timeout
         raise
     except Exception:
         if final_attempt:

@@ -139,7 +139,8 @@ class GenerationService:
         """The plan's limits, checked before anything is charged: requests per minute, storage."""
         team = self.accounts.get_team(team_id)
         self.rate_limiter.take(team_id, team.limits.requests_per_minute)
-        check_storage_quota(team, spec.num_images if spec.save_to_gallery else 0)
+        if spec.save_to_gallery:  # images not saved live a day under tmp/ and count for nothing
+            check_storage_quota(team, spec.num_images)
 
     def quote(self, team_id: str, model: ModelInfo, spec: GenerationSpec) -> Quote:
         team = self.accounts.get_team(team_id)

@@ -13,6 +13,7 @@ request) fails that image at once, and its credits are refunded.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,15 +36,18 @@ logger = Logger(child=True)
 
 THUMBNAIL_SIZES = (512, 256)
 STORAGE_FAILED = "storage_failed"
+# Raw bytes of inline images one job may return: 4/3 of it in base64 stays under Lambda's 6 MB.
+INLINE_MAX_BYTES = 4 * 1024 * 1024
 
 
 class RetryLater(Exception):
     """Some images hit a passing provider failure: the queue should deliver the job again."""
 
 
-class ProviderOutage(Exception):
-    """The last delivery still met a passing provider failure. The job is recorded as failed and
-    refunded; raising sends the message on to the dead-letter queue, whose alarm shows the outage."""
+class GaveUp(Exception):
+    """The last delivery still met failures that were not the request's fault (a provider outage,
+    a bug). Those images are recorded as failed and refunded; raising sends the message on to the
+    dead-letter queue, whose alarm tells a human."""
 
 
 def base_seed(job: Job, spec: GenerationSpec) -> int:
@@ -67,6 +71,8 @@ class GenerationWorker:
         self.accounts = accounts or AccountsRepository()
         self.storage = storage or MediaStorage()
         self.providers = providers or provider_for
+        self._inline_lock = threading.Lock()
+        self._inline_bytes = 0
 
     def run(self, job_id: str, *, final_attempt: bool = True) -> Job | None:
         """Make the job's images. Not on the ``final_attempt``, passing provider failures raise
@@ -84,7 +90,7 @@ class GenerationWorker:
         source = self._source_bytes(job, spec)
         seed = base_seed(job, spec)
 
-        gave_up: list[ProviderError] = []
+        gave_up: list[Exception] = []
 
         def make(index: int) -> ImageResult | JobError | ProviderError:
             request = ProviderRequest(
@@ -105,6 +111,12 @@ class GenerationWorker:
                     gave_up.append(exc)
                 logger.warning("image failed", job_id=job.id, index=index, code=exc.code, reason=str(exc))
                 return JobError(code=exc.code, message=str(exc))
+            except Exception as exc:
+                if not final_attempt:
+                    raise  # the whole job comes back; images already made are found, not remade
+                logger.exception("image failed on the last delivery", job_id=job.id, index=index)
+                gave_up.append(exc)
+                return JobError(code="internal_error", message="The image could not be made")
 
         with ThreadPoolExecutor(max_workers=min(4, job.num_images)) as pool:
             outcomes = list(pool.map(make, range(job.num_images)))
@@ -113,22 +125,23 @@ class GenerationWorker:
             raise RetryLater(f"{len(passing)} of {job.num_images} images will be retried: {passing[0]}")
         finished = self._finish(job, [o for o in outcomes if not isinstance(o, ProviderError)])
         if gave_up:
-            raise ProviderOutage(f"{len(gave_up)} of {job.num_images} images failed for good: {gave_up[0]}")
+            raise GaveUp(f"{len(gave_up)} of {job.num_images} images failed for good: {gave_up[0]}")
         return finished
 
     def fail(self, job_id: str, message: str) -> None:
-        """Give up on a job (last delivery of a message that kept failing): refund it all."""
+        """Give up on a job (last delivery of a message that kept failing): the images an earlier
+        delivery made stay in the job and are charged; every other image is refunded."""
         job = self.jobs.find(job_id)
         if job is None or job.status.finished:
             return
-        failed = job.model_copy(
-            update={
-                "status": JobStatus.FAILED,
-                "updated_at": clock.now_iso(),
-                "error": JobError(code="generation_failed", message=message),
-            }
-        )
-        self._record(failed, refund=job.credits_reserved)
+        made = {item.id: item for item in self.items.find_many(job.team_id, job.item_ids)}
+        outcomes: list[ImageResult | JobError] = [
+            _result_from_item(made[item_id], text=None)
+            if item_id in made
+            else JobError(code="generation_failed", message=message)
+            for item_id in job.item_ids
+        ] or [JobError(code="generation_failed", message=message)] * job.num_images
+        self._finish(job, outcomes)
 
     # --- one image ---------------------------------------------------------------------
     def _make_image(
@@ -155,9 +168,17 @@ class GenerationWorker:
             return self._keep_inline(job, image, index)
 
     def _keep_inline(self, job: Job, image: ProviderImage, index: int) -> ImageResult:
-        """The provider's image survives an S3 failure: the answer carries it as base64 (seed 001)."""
+        """The provider's image survives an S3 failure: the answer carries it as base64 (seed 001).
+
+        Only as many bytes as fit one Lambda response (6 MB, base64) are kept; an image beyond that
+        fails as storage_failed and is refunded rather than charged and unreachable.
+        """
         from galleria.imaging.convert import image_info
 
+        with self._inline_lock:
+            if self._inline_bytes + len(image.data) > INLINE_MAX_BYTES:
+                raise ProviderError("Storage failed and the image is too large to return inline")
+            self._inline_bytes += len(image.data)
         info = image_info(image.data)
         return ImageResult(
             mime_type=image.mime_type,

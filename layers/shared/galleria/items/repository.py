@@ -17,6 +17,7 @@ from galleria.errors import NotFound
 from galleria.pagination import decode_cursor, encode_cursor
 
 LIVE_INDEX = "LiveByDate"
+_BATCH_GET_LIMIT = 100  # BatchGetItem's maximum keys per call
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,18 @@ class ItemsRepository:
     def find(self, team_id: str, item_id: str) -> Item | None:
         response = self.client.get_item(TableName=self.table, Key=item_key(team_id, item_id))
         return _item(response["Item"]) if "Item" in response else None
+
+    def find_many(self, team_id: str, item_ids: list[str]) -> list[Item]:
+        """The team's items among ``item_ids`` (missing ones left out), BatchGetItem 100 at a time."""
+        keys = [item_key(team_id, item_id) for item_id in dict.fromkeys(item_ids)]
+        found: list[Item] = []
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {self.table: {"Keys": keys[start : start + _BATCH_GET_LIMIT]}}
+            while pending:
+                response = self.client.batch_get_item(RequestItems=pending)
+                found.extend(_item(record) for record in response["Responses"].get(self.table, []))
+                pending = response.get("UnprocessedKeys") or {}
+        return found
 
     def get(self, team_id: str, item_id: str) -> Item:
         item = self.find(team_id, item_id)

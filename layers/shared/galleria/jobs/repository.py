@@ -14,7 +14,6 @@ JOB_TTL_SECONDS = 7 * 24 * 3600
 # Inline images (kept when S3 failed) are split into records under DynamoDB's 400 KB item limit,
 # written 25 per BatchWriteItem (the API's maximum) and read back 100 per BatchGetItem.
 INLINE_CHUNK_BYTES = 350_000
-INLINE_TTL_SECONDS = 24 * 3600
 _WRITE_BATCH = 25
 _READ_BATCH = 100
 
@@ -98,7 +97,7 @@ class JobsRepository:
 
     def put_inline_image(self, job_id: str, index: int, data: bytes) -> int:
         """Keep an image's bytes with the job (S3 failed); returns the number of chunks."""
-        expires = int(time.time()) + INLINE_TTL_SECONDS
+        expires = int(time.time()) + JOB_TTL_SECONDS  # as long as the job that points at them
         requests = [
             {
                 "PutRequest": {
@@ -117,7 +116,8 @@ class JobsRepository:
                 pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
         return len(requests)
 
-    def inline_image(self, job_id: str, index: int, chunks: int) -> bytes:
+    def inline_image(self, job_id: str, index: int, chunks: int) -> bytes | None:
+        """The image's bytes, or None once its records have expired."""
         keys = [_inline_key(job_id, index, n) for n in range(chunks)]
         parts: dict[str, bytes] = {}
         for start in range(0, len(keys), _READ_BATCH):
@@ -127,4 +127,6 @@ class JobsRepository:
                 for record in response["Responses"].get(self.table, []):
                     parts[record["id"]["S"]] = record["data"]["B"]
                 pending = response.get("UnprocessedKeys") or {}
+        if len(parts) < len(keys):
+            return None
         return b"".join(parts[key["id"]["S"]] for key in keys)
