@@ -127,19 +127,28 @@ class Stack:
 
     def deliver(self, job_id: str, *, receive_count: int = 1) -> dict[str, Any]:
         """Hand the worker one message for ``job_id`` as its ``receive_count``-th delivery."""
-        message = {
-            "MessageId": str(uuid.uuid4()),
-            "ReceiptHandle": "handle",
-            "Body": json.dumps({"jobId": job_id}),
-            "MD5OfBody": "-",
-            "Attributes": {
-                "ApproximateReceiveCount": str(receive_count),
-                "SentTimestamp": "1795257000000",
-                "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-                "ApproximateFirstReceiveTimestamp": "1795257000001",
-            },
-        }
-        return self.handler("GenerationWorkerFunction")(sqs_event([message]), LambdaContext())
+        return self.handler("GenerationWorkerFunction")(
+            sqs_event([_message(job_id, receive_count)]), LambdaContext()
+        )
+
+    def dead_letter(self, job_id: str) -> dict[str, Any]:
+        """Hand the dead-letter handler the message of ``job_id`` (moved there by the redrive policy)."""
+        return self.handler("GenerationDeadLetterFunction")(sqs_event([_message(job_id, 1)]), LambdaContext())
+
+
+def _message(job_id: str, receive_count: int) -> dict[str, Any]:
+    return {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": "handle",
+        "Body": json.dumps({"jobId": job_id}),
+        "MD5OfBody": "-",
+        "Attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": "1795257000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1795257000001",
+        },
+    }
 
 
 def http_event(

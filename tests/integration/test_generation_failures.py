@@ -279,3 +279,30 @@ def test_a_job_outlives_its_expired_inline_image_without_breaking(stack, team, m
     response = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key)
     assert response.status == 200
     assert "image" not in response.json()["result"]["images"][0]
+
+
+def test_a_dead_lettered_job_that_never_finished_is_settled(stack, team, monkeypatch) -> None:
+    """The last delivery timed out (nothing recorded); the dead-letter handler refunds what is missing."""
+    from galleria.generation import worker as worker_module
+
+    class SecondImageCrashes(LocalProceduralProvider):
+        def generate(self, request):
+            if request.seed == 61:
+                raise RuntimeError("killed mid-way")
+            return super().generate(request)
+
+    monkeypatch.setattr(worker_module, "provider_for", lambda model: SecondImageCrashes())
+    body = {**ASYNC, "numImages": 2, "seed": 60}
+    job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
+    stack.deliver(job_id, receive_count=1)  # one image made, then the job is left "running"
+    assert _job(stack, team, job_id)["status"] == "running"
+
+    outcome = stack.dead_letter(job_id)
+
+    assert outcome == {"batchItemFailures": []}
+    job = _job(stack, team, job_id)
+    assert job["status"] == "succeeded" and job["result"]["numImages"] == 1
+    assert _credits(team) == 1000 - 5
+    # A second copy of the message changes nothing
+    stack.dead_letter(job_id)
+    assert _credits(team) == 1000 - 5

@@ -24,7 +24,11 @@ EXPECTED_STATUS = {
 
 def _function_for(stack, event: dict) -> str:
     if "Records" in event:
-        return "GenerationWorkerFunction"
+        queue = event["Records"][0]["eventSourceARN"].rsplit("-", 1)[-1]
+        return {
+            "GenerationQueue": "GenerationWorkerFunction",
+            "GenerationDeadLetterQueue": "GenerationDeadLetterFunction",
+        }[queue]
     method, path = event["routeKey"].split(" ", 1)
     return next(
         spec.logical_id

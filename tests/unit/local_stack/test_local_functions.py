@@ -26,6 +26,10 @@ def functions(project_root: Path) -> dict[str, FunctionSpec]:
         "GenerationQueue",
         PhysicalResource(ref="http://queue-url", attributes={"Arn": QUEUE_ARN, "QueueName": "q"}),
     )
+    resolver.register(
+        "GenerationDeadLetterQueue",
+        PhysicalResource(ref="http://dlq-url", attributes={"Arn": f"{QUEUE_ARN}-dlq", "QueueName": "dlq"}),
+    )
     return {spec.logical_id: spec for spec in read_functions(template, resolver)}
 
 

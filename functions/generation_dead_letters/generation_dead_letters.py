@@ -1,0 +1,24 @@
+"""Worker function: settles generation jobs whose messages reached the dead-letter queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from galleria.generation.dead_letters import settle_dead_letter
+from galleria.generation.queue import GenerationMessage
+
+logger = Logger()
+processor = BatchProcessor(
+    event_type=EventType.SQS, model=GenerationMessage, raise_on_entire_batch_failure=False
+)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=settle_dead_letter, processor=processor, context=context
+    )

@@ -1,0 +1,25 @@
+"""Settling jobs whose messages reached the dead-letter queue.
+
+Most give-ups are recorded by the worker itself on the last delivery. A delivery that never gets
+that far — the function timed out or ran out of memory, or SQS counted receives that never reached
+it — would leave its job "running" with the credits reserved. The dead-letter handler fails such a
+job: images already made stay and are charged, the rest are refunded. It is a no-op for a job that
+already finished, so every message in the queue can go through it.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from galleria.generation.queue import GenerationMessage
+from galleria.generation.worker import GenerationWorker
+
+logger = Logger(child=True)
+
+GAVE_UP_MESSAGE = "The job could not be completed; credits for the images not made were refunded"
+
+
+def settle_dead_letter(record: GenerationMessage) -> None:
+    job_id = record.body.job_id
+    logger.error("generation job dead-lettered", job_id=job_id)
+    GenerationWorker().fail(job_id, GAVE_UP_MESSAGE)
