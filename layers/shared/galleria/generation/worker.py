@@ -339,9 +339,9 @@ def _job_error(images: list[ImageResult], errors: list[JobError]) -> JobError | 
 
 
 def _mime_type(data: bytes) -> str:
-    from galleria.imaging.formats import MIME_BY_FORMAT, sniff_format
+    from galleria.imaging.formats import sniff_mime_type
 
-    return MIME_BY_FORMAT.get(sniff_format(data) or "", "application/octet-stream")
+    return sniff_mime_type(data) or "application/octet-stream"
 
 
 def _result_from_item(item: Item, *, text: str | None) -> ImageResult:

@@ -48,6 +48,11 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def sniff_mime_type(data: bytes) -> str | None:
+    """The MIME type of a PNG, JPEG or WEBP from its first bytes; None for anything else."""
+    return MIME_BY_FORMAT.get(sniff_format(data) or "")
+
+
 def human_list(formats: frozenset[str] | set[str]) -> str:
     """'PNG, JPEG or WEBP' in a stable order (the accepted ones first, as users know them)."""
     order = [*MIME_BY_FORMAT, *sorted(set(formats) - set(MIME_BY_FORMAT))]

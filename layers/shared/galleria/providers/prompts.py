@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from galleria.imaging.formats import MIME_BY_FORMAT, sniff_format
+from galleria.imaging.formats import sniff_mime_type
 from galleria.providers.base import ProviderRequest
 
 # One modifier per preset in galleria.catalog.STYLE_PRESETS; "none" leaves the prompt as written.
@@ -36,4 +36,4 @@ def source_mime_type(request: ProviderRequest) -> str:
     """The source image's MIME type: as recorded, else from its magic bytes (PNG if unrecognised)."""
     if request.source_mime_type:
         return request.source_mime_type
-    return MIME_BY_FORMAT.get(sniff_format(request.source_image or b"") or "", "image/png")
+    return sniff_mime_type(request.source_image or b"") or "image/png"
