@@ -1,4 +1,4 @@
-"""API function: gallery items — list, read, download."""
+"""API function: gallery items — list, read, download — and the team's storage."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import item_out
-from galleria.api.schemas import GalleryPage, ItemDetailOut, ItemId
+from galleria.api.presenters import item_out, storage_out
+from galleria.api.schemas import GalleryPage, GalleryStorageOut, ItemDetailOut, ItemId
 from galleria.auth import Principal
 from galleria.items.service import GalleryService
 
@@ -45,6 +46,12 @@ def list_gallery(
         page_size=limit,
         next_cursor=listing.page.next_cursor,
     )
+
+
+# Registered before /gallery/<itemId>, which would otherwise take "storage" for an item id.
+@app.get("/api/v1/gallery/storage")
+def get_storage(principal: CallerPrincipal) -> GalleryStorageOut:
+    return storage_out(AccountsRepository().get_team(principal.team_id))
 
 
 @app.get("/api/v1/gallery/<itemId>")

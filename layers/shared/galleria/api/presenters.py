@@ -5,6 +5,7 @@ from __future__ import annotations
 from galleria.api.links import LinkBuilder
 from galleria.api.schemas import (
     AccountOut,
+    GalleryStorageOut,
     GenerateImageResponse,
     GenerationOut,
     ImageOut,
@@ -120,19 +121,25 @@ def job_out(
     )
 
 
-def account_out(team: Team) -> AccountOut:
+def storage_out(team: Team) -> GalleryStorageOut:
     limit = team.limits.storage_bytes
+    return GalleryStorageOut(
+        used=team.storage_used,
+        limit=limit,
+        used_formatted=format_bytes(team.storage_used),
+        limit_formatted=format_bytes(limit) if limit is not None else "Unlimited",
+        item_count=team.item_count,
+        plan=team.plan.value,
+        trash_bytes=team.trash_bytes,
+    )
+
+
+def account_out(team: Team) -> AccountOut:
     return AccountOut(
         team_id=team.id,
         name=team.name,
         plan=team.plan.value,
         credits=team.credits,
-        storage=StorageOut(
-            used=team.storage_used,
-            limit=limit,
-            used_formatted=format_bytes(team.storage_used),
-            limit_formatted=format_bytes(limit) if limit is not None else "Unlimited",
-            item_count=team.item_count,
-        ),
+        storage=StorageOut(**storage_out(team).model_dump(include=set(StorageOut.model_fields))),
         rate_limit=RateLimitOut(requests_per_minute=team.limits.requests_per_minute),
     )

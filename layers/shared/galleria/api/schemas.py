@@ -162,6 +162,13 @@ class StorageOut(ResponseModel):
     item_count: int
 
 
+class GalleryStorageOut(StorageOut):
+    """GET /api/v1/gallery/storage: ``used`` includes the trash until it is purged."""
+
+    plan: str
+    trash_bytes: int
+
+
 class RateLimitOut(ResponseModel):
     requests_per_minute: int
 

@@ -35,8 +35,9 @@ class Team(BaseModel):
     name: str
     plan: Plan
     credits: int
-    storage_used: int = 0
+    storage_used: int = 0  # every stored byte: originals, thumbnails, derived files, the trash
     item_count: int = 0
+    trash_bytes: int = 0  # the part of storage_used that purging the trash would free
     created_at: str
 
     @property
