@@ -9,6 +9,7 @@ Window records expire through the table's TTL attribute ``expiresAt``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from galleria import aws, dynamo
@@ -23,7 +24,7 @@ class RateLimiter:
         self,
         table_name: str | None = None,
         client: Any | None = None,
-        now: Any = time.time,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.table = table_name or get_settings().accounts_table
         self._client = client

@@ -13,7 +13,6 @@ from galleria.api.schemas import (
     JobErrorOut,
     JobOut,
     RateLimitOut,
-    StorageOut,
 )
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobStatus
@@ -140,6 +139,6 @@ def account_out(team: Team) -> AccountOut:
         name=team.name,
         plan=team.plan.value,
         credits=team.credits,
-        storage=StorageOut(**storage_out(team).model_dump(include=set(StorageOut.model_fields))),
+        storage=storage_out(team),  # serialised as StorageOut: the account shows no plan or trash bytes
         rate_limit=RateLimitOut(requests_per_minute=team.limits.requests_per_minute),
     )
