@@ -317,3 +317,25 @@ def test_bfl_moderated_request_is_content_policy(stack, team, cloud_keys) -> Non
     job = _run(stack, team, {"prompt": "Something", "model": "bfl/flux-kontext-max"})
     assert job["status"] == "failed" and job["error"]["code"] == "content_policy"
     assert AccountsRepository().get_team(team.team_id).credits == 1000
+
+
+@respx.mock
+def test_a_deployment_reads_the_key_from_ssm_and_honours_model_overrides(stack, team, monkeypatch) -> None:
+    import boto3
+
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/galleria/gemini-api-key", Value="key-from-ssm", Type="SecureString"
+    )
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY_PARAMETER", "/galleria/gemini-api-key")
+    monkeypatch.setenv("PROVIDER_MODEL_OVERRIDES", '{"google/gemini-3-pro-image": "gemini-3-pro-image"}')
+    get_settings.cache_clear()
+    shared_http.cache_clear()
+    route = respx.post(
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-pro-image:generateContent"
+    ).mock(return_value=httpx.Response(200, json=_gemini_success()))
+
+    job = _run(stack, team, {"prompt": "A lake", "model": "google/gemini-3-pro-image"})
+
+    assert job["status"] == "succeeded"
+    assert route.calls.last.request.headers["x-goog-api-key"] == "key-from-ssm"
