@@ -5,10 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.request
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from galleria_local.intrinsics import REGION
 
@@ -19,6 +25,26 @@ class AwsClients(Protocol):
     """Where provisioning gets its boto3 clients: the moto server, or moto's in-process mock in tests."""
 
     def client(self, service: str) -> Any: ...
+
+
+class SerialDynamoDB:
+    """WSGI middleware letting one DynamoDB request at a time through to moto.
+
+    moto applies a transaction part by part and rolls a failed one back by restoring a copy of
+    the whole table, so two concurrent transactions can undo each other's writes (a failed
+    credit check would give back credits another request had just taken). DynamoDB itself is
+    atomic; serialising its requests gives the local stack the same guarantee.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))
 
 
 class LocalAws:
@@ -32,7 +58,8 @@ class LocalAws:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self._host = host
-        self._server: ThreadedMotoServer | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
         self._session = boto3.session.Session(
             aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -47,10 +74,12 @@ class LocalAws:
             raise RuntimeError("A local AWS already runs in this process, and moto's state is per process")
         # Werkzeug logs every request moto serves; the gateway's access log is the one worth reading.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = ThreadedMotoServer(ip_address=self._host, port=0, verbose=False)
-        self._server.start()
+        app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._host, 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
         LocalAws._running = self
-        host, port = self._server.get_host_and_port()
+        host, port = self._server.server_address[:2]
         self.endpoint_url = f"http://{host}:{port}"
         # A fresh account; the reset endpoint is moto server's documented way to clear its state.
         reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")  # noqa: S310
@@ -58,7 +87,10 @@ class LocalAws:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join()
             self._server = None
             LocalAws._running = None
 
