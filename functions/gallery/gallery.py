@@ -1,4 +1,4 @@
-"""API function: gallery items — list, read, download — and the team's storage."""
+"""API function: gallery items — list, facets, read, organise, trash, download — and storage."""
 
 from __future__ import annotations
 
@@ -6,49 +6,107 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import item_out, storage_out
-from galleria.api.schemas import GalleryPage, GalleryStorageOut, ItemDetailOut, ItemId
+from galleria.api.presenters import facets_out, item_out, storage_out
+from galleria.api.schemas import (
+    CollectionRef,
+    FacetsOut,
+    FavoriteOut,
+    GalleryPage,
+    GalleryStorageOut,
+    ItemDetailOut,
+    ItemPatchIn,
+    ItemRef,
+    TrashedOut,
+)
 from galleria.auth import Principal
+from galleria.items.listing import ListingFilter, ListingPage, normalise_instant
 from galleria.items.service import GalleryService
+from galleria.tags import normalise_tags
 
 logger = Logger()
 metrics = Metrics()
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
-PathItemId = Annotated[ItemId, Path(alias="itemId")]
+PathItemId = Annotated[ItemRef, Path(alias="itemId")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+Cursor = Annotated[str | None, Query(max_length=2000)]
 
 
 def _links() -> LinkBuilder:
     return LinkBuilder(base_url(app.current_event))
 
 
-@app.get("/api/v1/gallery")
-def list_gallery(
-    principal: CallerPrincipal,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    page: Annotated[int, Query(ge=1)] = 1,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> GalleryPage:
-    listing = GalleryService().list(principal.team_id, limit=limit, page=page, cursor=cursor)
+def _page(listing: ListingPage, *, page: int, limit: int) -> GalleryPage:
     links = _links()
     return GalleryPage(
-        items=[item_out(item, links) for item in listing.page.items],
+        items=[item_out(item, links) for item in listing.items],
         total=listing.total,
         page=page,
         page_size=limit,
-        next_cursor=listing.page.next_cursor,
+        next_cursor=listing.next_cursor,
+        total_exact=listing.total_exact,
     )
 
 
-# Registered before /gallery/<itemId>, which would otherwise take "storage" for an item id.
+@app.get("/api/v1/gallery")
+def list_gallery(
+    principal: CallerPrincipal,
+    limit: Limit = 20,
+    page: PageNumber = 1,
+    cursor: Cursor = None,
+    type: Annotated[Literal["image", "video"] | None, Query()] = None,
+    tags: Annotated[str | None, Query(max_length=2000)] = None,
+    collection: Annotated[CollectionRef | None, Query()] = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    model: Annotated[str | None, Query(max_length=100)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+    favorite: Annotated[bool | None, Query()] = None,
+    sort: Annotated[Literal["newest", "oldest"], Query()] = "newest",
+    min_rating: Annotated[int, Query(alias="minRating", ge=0, le=5)] = 0,
+    archived: Annotated[bool, Query()] = False,
+) -> GalleryPage:
+    wanted = ListingFilter(
+        type=type,
+        favorite=favorite,
+        model=model or None,
+        tags=tuple(normalise_tags([tag for tag in tags.split(",") if tag.strip()])) if tags else (),
+        collection=collection,
+        search=search.strip() or None if search else None,
+        min_rating=min_rating,
+        archived=archived,
+        created_from=normalise_instant(from_, "from") if from_ else None,
+        created_to=normalise_instant(to, "to", end_of_day=True) if to else None,
+    )
+    listing = GalleryService().list(
+        principal.team_id, wanted, limit=limit, page=page, cursor=cursor, newest_first=sort == "newest"
+    )
+    return _page(listing, page=page, limit=limit)
+
+
+# Fixed paths are registered before /gallery/<itemId>, which would otherwise take them for ids.
+@app.get("/api/v1/gallery/facets")
+def get_facets(principal: CallerPrincipal) -> FacetsOut:
+    return facets_out(GalleryService().facets(principal.team_id))
+
+
+@app.get("/api/v1/gallery/trash")
+def list_trash(
+    principal: CallerPrincipal, limit: Limit = 20, page: PageNumber = 1, cursor: Cursor = None
+) -> GalleryPage:
+    listing = GalleryService().trash_page(principal.team_id, limit=limit, page=page, cursor=cursor)
+    return _page(listing, page=page, limit=limit)
+
+
 @app.get("/api/v1/gallery/storage")
 def get_storage(principal: CallerPrincipal) -> GalleryStorageOut:
     return storage_out(AccountsRepository().get_team(principal.team_id))
@@ -58,6 +116,38 @@ def get_storage(principal: CallerPrincipal) -> GalleryStorageOut:
 def get_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailOut:
     item = GalleryService().get(principal.team_id, item_id)
     return ItemDetailOut(**item_out(item, _links()).model_dump())
+
+
+@app.patch("/api/v1/gallery/<itemId>")
+def patch_item(
+    item_id: PathItemId, body: Annotated[ItemPatchIn, Body()], principal: CallerPrincipal
+) -> ItemDetailOut:
+    item = GalleryService().update(principal.team_id, item_id, body.changes())
+    return ItemDetailOut(**item_out(item, _links()).model_dump())
+
+
+@app.post("/api/v1/gallery/<itemId>/favorite")
+def toggle_favorite(item_id: PathItemId, principal: CallerPrincipal) -> FavoriteOut:
+    item = GalleryService().toggle_favorite(principal.team_id, item_id)
+    return FavoriteOut(id=item.id, favorite=item.favorite)
+
+
+@app.delete("/api/v1/gallery/<itemId>")
+def trash_item(item_id: PathItemId, principal: CallerPrincipal) -> TrashedOut:
+    item = GalleryService().trash(principal.team_id, item_id)
+    return TrashedOut(id=item.id, deleted_at=item.deleted_at or "", purge_at=item.purge_at or "")
+
+
+@app.post("/api/v1/gallery/<itemId>/restore")
+def restore_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailOut:
+    item = GalleryService().restore(principal.team_id, item_id)
+    return ItemDetailOut(**item_out(item, _links()).model_dump())
+
+
+@app.delete("/api/v1/gallery/<itemId>/forever")
+def delete_forever(item_id: PathItemId, principal: CallerPrincipal):  # 204: no body to model
+    GalleryService().delete_forever(principal.team_id, item_id)
+    return Response(status_code=204)
 
 
 @app.get("/api/v1/gallery/<itemId>/download")

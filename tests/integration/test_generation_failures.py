@@ -156,10 +156,10 @@ def test_when_s3_fails_after_the_provider_the_image_comes_back_inline(stack, tea
     def failing_put(self, key, data, content_type):
         raise StorageUnavailable(f"Storing {key} failed: 503 SlowDown")
 
-    monkeypatch.setattr(MediaStorage, "put", failing_put)
-    job_id = stack.request("POST", GENERATE, key=team.key, json_body={**ASYNC, "seed": 3}).json()["jobId"]
-    stack.run_workers()
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(MediaStorage, "put", failing_put)
+        job_id = stack.request("POST", GENERATE, key=team.key, json_body={**ASYNC, "seed": 3}).json()["jobId"]
+        stack.run_workers()
 
     job = _job(stack, team, job_id)
     assert job["status"] == "succeeded"
@@ -230,12 +230,12 @@ def test_inline_images_stop_at_what_one_response_can_carry(stack, team, monkeypa
         )
         .data
     )
-    monkeypatch.setattr(worker_module, "INLINE_MAX_BYTES", int(one_image * 1.5))
-    _failing_s3(monkeypatch)
-    body = {**ASYNC, "numImages": 2, "seed": 1}
-    job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
-    stack.run_workers()
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(worker_module, "INLINE_MAX_BYTES", int(one_image * 1.5))
+        _failing_s3(patch)
+        body = {**ASYNC, "numImages": 2, "seed": 1}
+        job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
+        stack.run_workers()
 
     job = _job(stack, team, job_id)
     assert job["result"]["numImages"] == 1 and "image" in job["result"]["images"][0]
@@ -248,10 +248,10 @@ def test_an_idempotent_retry_replays_inline_images(stack, team, monkeypatch) -> 
     from galleria.api.links import LinkBuilder
     from galleria.jobs.repository import JobsRepository
 
-    _failing_s3(monkeypatch)
-    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
-    stack.run_workers()
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        _failing_s3(patch)
+        job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+        stack.run_workers()
     finished = JobsRepository().find(job_id)
 
     def answer():
@@ -268,10 +268,10 @@ def test_a_job_outlives_its_expired_inline_image_without_breaking(stack, team, m
 
     from galleria.config import get_settings
 
-    _failing_s3(monkeypatch)
-    job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
-    stack.run_workers()
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        _failing_s3(patch)
+        job_id = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC).json()["jobId"]
+        stack.run_workers()
     boto3.client("dynamodb", region_name="us-east-1").delete_item(
         TableName=get_settings().jobs_table, Key={"id": {"S": f"{job_id}#inline#0#0"}}
     )

@@ -282,9 +282,18 @@ def test_a_source_gallery_item_changes_the_picture(stack, team) -> None:
 
 
 def test_gallery_tags_and_collection_are_kept_on_the_item(stack, team) -> None:
-    item = _made_item(
-        stack, team, galleryTags=[" Hero ", "launch"], collectionId="col_01jd0000000000000000000000"
-    )
+    collection = stack.request(
+        "POST", "/api/v1/gallery/collections", key=team.key, json_body={"name": "Launch"}
+    ).json()
+    item = _made_item(stack, team, galleryTags=[" Hero ", "launch"], collectionId=collection["id"])
 
     assert item["tags"] == ["hero", "launch"]
-    assert item["collections"] == ["col_01jd0000000000000000000000"]
+    assert item["collections"] == [collection["id"]]
+    listed = stack.request("GET", "/api/v1/gallery", key=team.key, query={"collection": collection["id"]})
+    assert [entry["id"] for entry in listed.json()["items"]] == [item["id"]]
+    assert (
+        stack.request("GET", f"/api/v1/gallery/collections/{collection['id']}", key=team.key).json()[
+            "itemCount"
+        ]
+        == 1
+    )

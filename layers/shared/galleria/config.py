@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     items_table: str = ""
     jobs_table: str = ""
     accounts_table: str = ""
+    collections_table: str = ""
     media_bucket: str = ""
     generation_queue_url: str = ""
     idempotency_table: str = ""

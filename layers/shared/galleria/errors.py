@@ -115,3 +115,15 @@ class GenerationFailed(GalleriaError):
 class ModelUnavailable(GalleriaError):
     status = 503
     code = "model_unavailable"
+
+
+class ServiceUnavailable(GalleriaError):
+    """A dependency (S3, DynamoDB) failed after retries; nothing was changed, try again."""
+
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        if code:
+            self.code = code

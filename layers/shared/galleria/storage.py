@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -11,6 +12,11 @@ from galleria.config import get_settings
 from galleria.domain.items import Rendition
 
 PRESIGN_SECONDS = 15 * 60
+TRASH_PREFIX = "trash/"
+_DELETE_BATCH = 1000
+# What presigned_put's URL must sign so S3 refuses a PUT of another type or size (SigV4 only:
+# SigV2 signs the type but never the length).
+_PUT_SIGNED_HEADERS = frozenset({"content-type", "content-length"})
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
 
@@ -32,6 +38,11 @@ def item_object_key(team_id: str, item_id: str, rendition: Rendition, mime_type:
 def tmp_object_key(team_id: str, group: str, name: str) -> str:
     """Objects under tmp/ expire after a day (bucket lifecycle rule); ``group`` is a job id or a purpose."""
     return f"tmp/{team_id}/{group}/{name}"
+
+
+def trash_object_key(key: str) -> str:
+    """Where a trashed item's object waits: a copy under trash/, which expires after 30 days."""
+    return f"{TRASH_PREFIX}{key}"
 
 
 class StorageUnavailable(Exception):
@@ -63,3 +74,40 @@ class MediaStorage:
         if download_name:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+
+    def copy(self, source_key: str, target_key: str) -> None:
+        """Server-side copy (a new object: lifecycle ages count from now)."""
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket, Key=target_key, CopySource={"Bucket": self.bucket, "Key": source_key}
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(f"Copying {source_key} failed: {exc}") from exc
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Delete objects, 1,000 per call (DeleteObjects' limit); missing keys are not an error."""
+        for start in range(0, len(keys), _DELETE_BATCH):
+            batch = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+
+    def presigned_put(
+        self, key: str, *, content_type: str, size: int, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        """A presigned PUT URL limited to this Content-Type and exact Content-Length.
+
+        Returns (url, headers the client must send). With SigV4 (aws.client's s3 client uses
+        ``signature_version="s3v4"``) botocore serialises ContentType and ContentLength to headers
+        and signs every header of the request, so the URL carries
+        ``X-Amz-SignedHeaders=content-length;content-type;host`` and S3 answers 403
+        SignatureDoesNotMatch to a PUT of any other type or size. Also signed: method, bucket, key
+        and expiry. Not signed: the body (``UNSIGNED-PAYLOAD``), so the content is inspected after
+        upload. A client that would not sign both headers (botocore's default for presigned S3 URLs
+        is still SigV2, which never signs the length) is refused here rather than handing out an
+        unrestricted URL. Browsers set Content-Length from the body themselves.
+        """
+        params = {"Bucket": self.bucket, "Key": key, "ContentType": content_type, "ContentLength": size}
+        url = self.client.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_in)
+        signed = parse_qs(urlsplit(url).query).get("X-Amz-SignedHeaders", [""])[0].split(";")
+        if not set(signed) >= _PUT_SIGNED_HEADERS:
+            raise RuntimeError("The S3 client must presign with SigV4 (signature_version='s3v4')")
+        return url, {"Content-Type": content_type, "Content-Length": str(size)}

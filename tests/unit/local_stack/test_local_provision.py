@@ -100,10 +100,11 @@ def test_tables_have_their_keys_indexes_and_ttl(
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     assert items["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    (index,) = items["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "LiveByDate"
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["livePk", "liveSk"]
-    assert index["Projection"] == {"ProjectionType": "ALL"}
+    indexes = {index["IndexName"]: index for index in items["GlobalSecondaryIndexes"]}
+    assert [key["AttributeName"] for key in indexes["LiveByDate"]["KeySchema"]] == ["livePk", "dateSk"]
+    assert [key["AttributeName"] for key in indexes["TrashByDate"]["KeySchema"]] == ["trashPk", "trashSk"]
+    assert indexes["LiveByDate"]["Projection"] == {"ProjectionType": "ALL"}
+    assert indexes["PurgeByTime"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}
     recovery = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
     assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"

@@ -106,15 +106,17 @@ class AccountsRepository:
         }
         return [refund, self.ledger.entry_op(team_id, EntryKind.REFUND, amount, job_id)]
 
-    def add_usage_op(self, team_id: str, *, bytes_delta: int, items_delta: int) -> dict[str, Any]:
+    def usage_op(self, team_id: str, *, storage: int, items: int, trash: int) -> dict[str, Any]:
+        """A transaction part changing the team's stored bytes, item count and reclaimable trash bytes."""
         return {
             "Update": {
                 "TableName": self.table,
                 "Key": team_key(team_id),
-                "UpdateExpression": "ADD storage_used :bytes, item_count :items",
+                "UpdateExpression": "ADD storage_used :bytes, item_count :items, trash_bytes :trash",
                 "ExpressionAttributeValues": {
-                    ":bytes": dynamo.value(bytes_delta),
-                    ":items": dynamo.value(items_delta),
+                    ":bytes": dynamo.value(storage),
+                    ":items": dynamo.value(items),
+                    ":trash": dynamo.value(trash),
                 },
             }
         }

@@ -5,6 +5,9 @@ from __future__ import annotations
 from galleria.api.links import LinkBuilder
 from galleria.api.schemas import (
     AccountOut,
+    CollectionOut,
+    FacetsOut,
+    FailedIdOut,
     GalleryStorageOut,
     GenerateImageResponse,
     GenerationOut,
@@ -14,9 +17,12 @@ from galleria.api.schemas import (
     JobOut,
     RateLimitOut,
 )
+from galleria.domain.collections import Collection
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobStatus
 from galleria.domain.teams import Team
+from galleria.items.service import GalleryFacets
+from galleria.items.updates import ItemRefused
 from galleria.storage import MediaStorage
 
 TMP_LINK_SECONDS = 3600
@@ -59,6 +65,7 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
                 "created_at",
                 "updated_at",
                 "deleted_at",
+                "purge_at",
             }
         ),
         url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
@@ -142,3 +149,34 @@ def account_out(team: Team) -> AccountOut:
         storage=storage_out(team),  # serialised as StorageOut: the account shows no plan or trash bytes
         rate_limit=RateLimitOut(requests_per_minute=team.limits.requests_per_minute),
     )
+
+
+def collection_out(collection: Collection, links: LinkBuilder) -> CollectionOut:
+    cover = collection.cover_item_id
+    return CollectionOut(
+        id=collection.id,
+        name=collection.name,
+        description=collection.description,
+        item_count=collection.item_count,
+        cover_url=links.media(collection.team_id, cover, Rendition.THUMB_512) if cover else None,
+        created_at=collection.created_at,
+        updated_at=collection.updated_at,
+    )
+
+
+def facets_out(facets: GalleryFacets) -> FacetsOut:
+    counts = facets.counts
+    return FacetsOut(
+        total=counts.total,
+        types=counts.types,
+        favorites=counts.favorites,
+        archived=counts.archived,
+        trash=counts.trash,
+        models=counts.models,
+        tags=counts.tags,
+        collections=facets.collections,
+    )
+
+
+def failed_out(failed: dict[str, ItemRefused]) -> list[FailedIdOut]:
+    return [FailedIdOut(id=item_id, code=refusal.code) for item_id, refusal in failed.items()]

@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from galleria import ids
 from galleria.catalog import ASPECT_RATIOS, STYLE_PRESETS
+from galleria.errors import InvalidRequest
 from galleria.generation.spec import GenerationSpec
 from galleria.tags import normalise_tags
 
@@ -25,6 +26,14 @@ StylePreset = Literal[STYLE_PRESETS]  # type: ignore[valid-type]
 
 ItemId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.ITEM))]
 CollectionId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.COLLECTION))]
+# Ids in paths: any plain id of the right kind is looked up (an unknown one answers 404), while
+# path characters, quotes and the like are refused before any lookup.
+ItemRef = Annotated[str, StringConstraints(pattern=r"^gal_[A-Za-z0-9]{1,64}$")]
+CollectionRef = Annotated[str, StringConstraints(pattern=r"^col_[A-Za-z0-9]{1,64}$")]
+# Ids in bulk bodies: checked one by one (a malformed id fails alone, as not_found).
+BulkItemId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+BulkItemIds = Annotated[list[BulkItemId], Field(min_length=1, max_length=1000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 JobId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.JOB))]
 Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
@@ -220,12 +229,12 @@ class ItemOut(ResponseModel):
     created_at: str
     updated_at: str
     deleted_at: str | None
+    purge_at: str | None
 
 
 class ItemDetailOut(ItemOut):
     variants: list[ItemOut] = []
     parent: ItemOut | None = None
-    purge_at: str | None = None
 
 
 class GalleryPage(ResponseModel):
@@ -234,6 +243,128 @@ class GalleryPage(ResponseModel):
     page: int
     page_size: int
     next_cursor: str | None
+    # Present (false) only when a search or combined filter had more to count than one request
+    # may read: ``total`` is then a lower bound.
+    total_exact: bool = True
+
+    @model_serializer(mode="wrap")
+    def _omit_exact_total(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data: dict[str, Any] = handler(self)
+        if data.get("totalExact", data.get("total_exact")) is True:
+            data.pop("totalExact", None)
+            data.pop("total_exact", None)
+        return data
+
+
+class ItemPatchIn(RequestModel):
+    tags: Annotated[list[str], Field(max_length=200)] | None = None
+    title: Title | None = None
+    favorite: bool | None = None
+    visibility: Literal["private", "public"] | None = None
+    rating: Annotated[int, Field(ge=0, le=5)] | None = None
+    archived: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the request names (``title: null`` clears the title; tags normalised)."""
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        for name in ("tags", "favorite", "visibility", "rating", "archived"):
+            if name in fields and fields[name] is None:
+                raise InvalidRequest(f"Invalid field '{name}': must not be null")
+        if "tags" in fields:
+            fields["tags"] = normalise_tags(fields["tags"])
+        if fields.get("title") == "":
+            fields["title"] = None
+        return fields
+
+
+class FavoriteOut(ResponseModel):
+    id: str
+    favorite: bool
+
+
+class TrashedOut(ResponseModel):
+    id: str
+    deleted_at: str
+    purge_at: str
+
+
+class FacetsOut(ResponseModel):
+    total: int
+    types: dict[str, int]
+    favorites: int
+    archived: int
+    trash: int
+    models: dict[str, int]
+    tags: dict[str, int]
+    collections: dict[str, int]
+
+
+class CollectionIn(RequestModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class CollectionPatchIn(RequestModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        if "name" in fields and fields["name"] is None:
+            raise InvalidRequest("Invalid field 'name': must not be null")
+        return fields
+
+
+class CollectionOut(ResponseModel):
+    id: str
+    name: str
+    description: str | None
+    item_count: int
+    cover_url: str | None
+    created_at: str
+    updated_at: str
+
+
+class CollectionList(ResponseModel):
+    collections: list[CollectionOut]
+    next_cursor: str | None
+
+
+class ItemIdsIn(RequestModel):
+    item_ids: BulkItemIds
+
+
+class FailedIdOut(ResponseModel):
+    id: str
+    code: str
+
+
+class CollectionItemsAdded(ResponseModel):
+    added: list[str]
+    failed: list[FailedIdOut]
+    collection: CollectionOut
+
+
+class CollectionItemsRemoved(ResponseModel):
+    removed: list[str]
+    failed: list[FailedIdOut]
+    collection: CollectionOut
+
+
+class BulkTagIn(RequestModel):
+    item_ids: BulkItemIds
+    tags: Annotated[list[str], Field(min_length=1, max_length=200)]
+    mode: Literal["add", "remove", "replace"] = "add"
+
+
+class BulkCollectIn(RequestModel):
+    item_ids: BulkItemIds
+    collection_id: CollectionRef
+
+
+class BulkOut(ResponseModel):
+    succeeded: list[str]
+    failed: list[FailedIdOut]
 
 
 class LedgerEntryOut(ResponseModel):

@@ -55,7 +55,19 @@ class Item(BaseModel):
     created_at: str
     updated_at: str
     deleted_at: str | None = None
+    purge_at: str | None = None  # when a trashed item is removed for good
+    version: int = 0  # bumped on every change; writes are conditional on it (no lost update)
 
     @property
     def live(self) -> bool:
         return self.deleted_at is None
+
+    @property
+    def listed(self) -> bool:
+        """Shown by the default listing and counted by the facets: live and not archived."""
+        return self.live and not self.archived
+
+    @property
+    def date_key(self) -> str:
+        """The sort position every listing shares: creation time, then id (unique, stable)."""
+        return f"{self.created_at}#{self.id}"

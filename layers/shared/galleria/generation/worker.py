@@ -25,7 +25,9 @@ from galleria.domain.items import GenerationRecord, Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobError, JobStatus
 from galleria.domain.teams import Team
 from galleria.generation.spec import GenerationSpec
+from galleria.items.changes import Change
 from galleria.items.repository import ItemsRepository
+from galleria.items.writer import ItemWriter
 from galleria.jobs.repository import JobsRepository
 from galleria.providers.base import ImageProvider, ProviderError, ProviderImage, ProviderRequest
 from galleria.providers.registry import provider_for
@@ -70,6 +72,7 @@ class GenerationWorker:
         self.items = items or ItemsRepository()
         self.accounts = accounts or AccountsRepository()
         self.storage = storage or MediaStorage()
+        self.writer = ItemWriter(self.items.table, accounts=self.accounts)
         self.providers = providers or provider_for
         self._inline_lock = threading.Lock()
         self._inline_bytes = 0
@@ -268,11 +271,8 @@ class GenerationWorker:
             updated_at=now,
         )
         try:
-            transact_write(
-                [
-                    self.items.put_new_op(item),
-                    self.accounts.add_usage_op(job.team_id, bytes_delta=item.storage_bytes, items_delta=1),
-                ]
+            self.writer.write(
+                job.team_id, self.writer.without_missing_collections(job.team_id, [Change(None, item)])
             )
         except TransactionCancelled as exc:
             if not exc.failed_condition(0):

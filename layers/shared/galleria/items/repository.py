@@ -1,96 +1,87 @@
-"""Data access for the items table.
+"""Reading items: one by id, many by id (BatchGet), and pages of an index or membership partition.
 
-Layout: ``TEAM#{team}/ITEM#{id}`` per item. The sparse index LiveByDate holds only live
-items (``livePk`` is removed on trash), ordered by ``liveSk = {createdAt}#{id}``, so a
-listing page reads page-size items whatever the size of the gallery or its trash.
+Records and index keys are described in galleria.items.records; writes go through
+galleria.items.writer so counters and memberships change with them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from galleria import aws, dynamo
+from galleria import aws
 from galleria.config import get_settings
 from galleria.domain.items import Item
 from galleria.errors import NotFound
-from galleria.pagination import decode_cursor, encode_cursor
+from galleria.items.memberships import ITEM_ID
+from galleria.items.records import from_record, item_key
 
-LIVE_INDEX = "LiveByDate"
 _BATCH_GET_LIMIT = 100  # BatchGetItem's maximum keys per call
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[Item]
-    next_cursor: str | None
+class Partition:
+    """Where a listing reads: an index (or the table) partition, in the order of its sort key.
+
+    ``members`` partitions hold membership records (item ids) rather than items.
+    """
+
+    team_id: str
+    pk_attribute: str
+    pk_value: str
+    sort_attribute: str
+    index: str | None = None
+    table: str | None = None  # None: the items table
+    members: bool = False
 
 
-def item_key(team_id: str, item_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"TEAM#{team_id}"}, "sk": {"S": f"ITEM#{item_id}"}}
+@dataclass(frozen=True)
+class Range:
+    """Sort-key bounds; ``after`` is an exclusive position in the direction of reading."""
+
+    lower: str | None = None
+    upper: str | None = None
+    after: str | None = None
+    newest_first: bool = True
 
 
-def _record(item: Item) -> dict[str, Any]:
-    record = {"pk": f"TEAM#{item.team_id}", "sk": f"ITEM#{item.id}", **item.model_dump(mode="json")}
-    if item.live:
-        record["livePk"] = f"TEAM#{item.team_id}"
-        record["liveSk"] = f"{item.created_at}#{item.id}"
-    return record
-
-
-def _item(record: dict[str, Any]) -> Item:
-    return Item.model_validate(dynamo.deserialize(record))
-
-
-def item_cursor(last: Item) -> str:
-    return encode_cursor({"liveSk": f"{last.created_at}#{last.id}", "sk": f"ITEM#{last.id}"})
-
-
-def _start_key(cursor: str, team_id: str) -> dict[str, Any]:
-    position = decode_cursor(cursor, ("liveSk", "sk"))
-    team_pk = {"S": f"TEAM#{team_id}"}
-    return {
-        "livePk": team_pk,
-        "liveSk": {"S": position["liveSk"]},
-        "pk": team_pk,
-        "sk": {"S": position["sk"]},
-    }
+def _key_condition(partition: Partition, bounds: Range) -> tuple[str, dict[str, Any]]:
+    lower, upper = bounds.lower, bounds.upper
+    if bounds.after is not None:
+        if bounds.newest_first:
+            upper = bounds.after if upper is None else min(upper, bounds.after)
+        else:
+            lower = bounds.after if lower is None else max(lower, bounds.after)
+    values: dict[str, Any] = {":pk": {"S": partition.pk_value}}
+    condition = "#pk = :pk"
+    if lower is not None and upper is not None:
+        condition += " AND #sort BETWEEN :lower AND :upper"
+        values.update({":lower": {"S": lower}, ":upper": {"S": upper}})
+    elif lower is not None:
+        condition += " AND #sort >= :lower"
+        values[":lower"] = {"S": lower}
+    elif upper is not None:
+        condition += " AND #sort <= :upper"
+        values[":upper"] = {"S": upper}
+    return condition, values
 
 
 class ItemsRepository:
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
         self.table = table_name or get_settings().items_table
         self._client = client
+        self.reads = 0  # items read by scans of partitions (listing budgets count them)
 
     @property
     def client(self) -> Any:
         return self._client or aws.client("dynamodb")
 
-    def put_new_op(self, item: Item) -> dict[str, Any]:
-        """A transaction part that creates the item unless it already exists (redelivery)."""
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": dynamo.serialize(_record(item)),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-
     def find(self, team_id: str, item_id: str) -> Item | None:
-        response = self.client.get_item(TableName=self.table, Key=item_key(team_id, item_id))
-        return _item(response["Item"]) if "Item" in response else None
-
-    def find_many(self, team_id: str, item_ids: list[str]) -> list[Item]:
-        """The team's items among ``item_ids`` (missing ones left out), BatchGetItem 100 at a time."""
-        keys = [item_key(team_id, item_id) for item_id in dict.fromkeys(item_ids)]
-        found: list[Item] = []
-        for start in range(0, len(keys), _BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {self.table: {"Keys": keys[start : start + _BATCH_GET_LIMIT]}}
-            while pending:
-                response = self.client.batch_get_item(RequestItems=pending)
-                found.extend(_item(record) for record in response["Responses"].get(self.table, []))
-                pending = response.get("UnprocessedKeys") or {}
-        return found
+        response = self.client.get_item(
+            TableName=self.table, Key=item_key(team_id, item_id), ConsistentRead=True
+        )
+        return from_record(response["Item"]) if "Item" in response else None
 
     def get(self, team_id: str, item_id: str) -> Item:
         item = self.find(team_id, item_id)
@@ -98,33 +89,54 @@ class ItemsRepository:
             raise NotFound(f"Gallery item {item_id} not found")
         return item
 
-    def list_live(self, team_id: str, *, limit: int, cursor: str | None, skip: int = 0) -> Page:
-        """Newest first. ``skip`` serves page numbers without a cursor (reads the skipped keys)."""
-        start = _start_key(cursor, team_id) if cursor else None
+    def find_many(self, team_id: str, item_ids: list[str]) -> list[Item]:
+        """The team's items among ``item_ids``, in that order (missing ones left out); BatchGet
+        reads 100 at a time."""
+        unique = list(dict.fromkeys(item_ids))
+        found: dict[str, Item] = {}
+        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+            keys = [item_key(team_id, item_id) for item_id in unique[start : start + _BATCH_GET_LIMIT]]
+            pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+            while pending:
+                response = self.client.batch_get_item(RequestItems=pending)
+                records = response["Responses"].get(self.table, [])
+                self.reads += len(records)
+                found.update((item.id, item) for item in map(from_record, records))
+                pending = response.get("UnprocessedKeys") or {}
+        return [found[item_id] for item_id in unique if item_id in found]
+
+    def scan_partition(self, partition: Partition, bounds: Range, chunk: int) -> Iterator[tuple[str, Item]]:
+        """Items in ``partition`` within ``bounds``, in order, with their sort position; read
+        ``chunk`` records per query, lazily, so a caller that stops early reads no further."""
+        condition, values = _key_condition(partition, bounds)
         query: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": LIVE_INDEX,
-            "KeyConditionExpression": "livePk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"TEAM#{team_id}"}},
-            "ScanIndexForward": False,
+            "TableName": partition.table or self.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#pk": partition.pk_attribute}
+            | ({"#sort": partition.sort_attribute} if "#sort" in condition else {}),
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": not bounds.newest_first,
+            "Limit": chunk,
         }
-        while skip > 0:
-            skipped = self.client.query(
-                **query,
-                Limit=skip,
-                ProjectionExpression="pk, sk, livePk, liveSk",
-                **({"ExclusiveStartKey": start} if start else {}),
-            )
-            skip -= len(skipped["Items"])
-            start = skipped.get("LastEvaluatedKey")
-            if start is None:
-                return Page(items=[], next_cursor=None)
-        # One item more than the page tells whether another page exists, so the last page
-        # never hands out a cursor that leads to an empty page.
-        response = self.client.query(
-            **query, Limit=limit + 1, **({"ExclusiveStartKey": start} if start else {})
-        )
-        items = [_item(record) for record in response["Items"]]
-        if len(items) > limit:
-            return Page(items=items[:limit], next_cursor=item_cursor(items[limit - 1]))
-        return Page(items=items, next_cursor=None)
+        if partition.index:
+            query["IndexName"] = partition.index
+        while True:
+            response = self.client.query(**query)
+            records = [r for r in response["Items"] if r[partition.sort_attribute]["S"] != bounds.after]
+            self.reads += response.get("ScannedCount", len(response["Items"]))
+            yield from self._resolve(partition, records)
+            if "LastEvaluatedKey" not in response:
+                return
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _resolve(self, partition: Partition, records: list[dict[str, Any]]) -> Iterator[tuple[str, Item]]:
+        positions = [record[partition.sort_attribute]["S"] for record in records]
+        if not partition.members:
+            yield from zip(positions, map(from_record, records), strict=True)
+            return
+        ids = [record[ITEM_ID]["S"] for record in records]
+        items = {item.id: item for item in self.find_many(partition.team_id, ids)}
+        for position, record in zip(positions, records, strict=True):
+            item = items.get(record[ITEM_ID]["S"])
+            if item is not None:  # removed since the membership was read
+                yield position, item

@@ -5,21 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from galleria.accounts.repository import AccountsRepository
+from galleria.collections.repository import CollectionsRepository
 from galleria.domain.items import Item, Rendition
-from galleria.errors import InvalidRequest
-from galleria.items.repository import ItemsRepository, Page
+from galleria.errors import Conflict, GalleriaError, InvalidRequest, NotFound, ServiceUnavailable
+from galleria.items.facet_counters import Facets
+from galleria.items.listing import GalleryListing, ListingFilter, ListingPage
+from galleria.items.organise import ItemPatch, toggle_favorite
+from galleria.items.repository import ItemsRepository
+from galleria.items.trash import Erasing, forever, from_trash, restoring, to_trash, trashing
+from galleria.items.updates import ItemRefused, ItemUpdater, Mutation, Outcome, SideEffects
+from galleria.items.writer import ItemWriter
 from galleria.storage import MediaStorage, extension_for, tmp_object_key
 
-MAX_PAGE_WITHOUT_CURSOR = 500
 # Lambda answers at most 6 MB, base64 adds a third: larger files go out as a presigned redirect.
 MAX_INLINE_DOWNLOAD_BYTES = 4 * 1024 * 1024
 DOWNLOAD_FORMATS = ("png", "jpeg", "webp", "original")
-
-
-@dataclass(frozen=True)
-class Listing:
-    page: Page
-    total: int
+_MAX_COLLECTIONS_READ = 1000
 
 
 @dataclass(frozen=True)
@@ -32,32 +33,95 @@ class Download:
     redirect_url: str | None = None
 
 
+@dataclass(frozen=True)
+class GalleryFacets:
+    counts: Facets
+    collections: dict[str, int]
+
+
+def refusal_error(refusal: ItemRefused) -> GalleriaError:
+    """The HTTP error for one item's refusal, when a route changes a single item."""
+    if refusal.code == "not_found":
+        return NotFound(refusal.message)
+    if refusal.code == "conflict":
+        return Conflict(refusal.message)
+    if refusal.code == "storage_failed":
+        return ServiceUnavailable(refusal.message, code="storage_failed")
+    return InvalidRequest(refusal.message, code=refusal.code)
+
+
 class GalleryService:
     def __init__(
         self,
         items: ItemsRepository | None = None,
         accounts: AccountsRepository | None = None,
         storage: MediaStorage | None = None,
+        collections: CollectionsRepository | None = None,
     ) -> None:
         self.items = items or ItemsRepository()
         self.accounts = accounts or AccountsRepository()
         self.storage = storage or MediaStorage()
+        self.collections = collections or CollectionsRepository()
+        writer = ItemWriter(self.items.table, self.collections, self.accounts)
+        self.updater = ItemUpdater(self.items, writer)
+        self.listing = GalleryListing(self.items, self.collections, writer.counters)
 
-    def list(self, team_id: str, *, limit: int, page: int, cursor: str | None) -> Listing:
-        if cursor is None and page > MAX_PAGE_WITHOUT_CURSOR:
-            raise InvalidRequest(
-                f"Invalid field 'page': at most {MAX_PAGE_WITHOUT_CURSOR}; use cursor to go further"
-            )
-        skip = 0 if cursor else (page - 1) * limit
-        result = self.items.list_live(team_id, limit=limit, cursor=cursor, skip=skip)
-        total = self.accounts.get_team(team_id).item_count
-        return Listing(page=result, total=total)
+    # --- reading ---------------------------------------------------------------------------
+    def list(
+        self,
+        team_id: str,
+        wanted: ListingFilter,
+        *,
+        limit: int,
+        page: int,
+        cursor: str | None,
+        newest_first: bool,
+    ) -> ListingPage:
+        return self.listing.page(
+            team_id, wanted, limit=limit, page=page, cursor=cursor, newest_first=newest_first
+        )
+
+    def trash_page(self, team_id: str, *, limit: int, page: int, cursor: str | None) -> ListingPage:
+        return self.listing.trash(team_id, limit=limit, page=page, cursor=cursor)
+
+    def facets(self, team_id: str) -> GalleryFacets:
+        counts = self.listing.counters.read(team_id)
+        page = self.collections.list(team_id, limit=_MAX_COLLECTIONS_READ, cursor=None)
+        collections = {collection.id: collection.item_count for collection in page.collections}
+        return GalleryFacets(counts=counts, collections=collections)
 
     def get(self, team_id: str, item_id: str) -> Item:
         return self.items.get(team_id, item_id)
 
+    # --- changing one item -----------------------------------------------------------------
+    def _change_one(
+        self, team_id: str, item_id: str, mutate: Mutation, side_effects: SideEffects | None = None
+    ) -> Outcome:
+        outcome = self.updater.apply(team_id, [item_id], mutate, side_effects)
+        if item_id in outcome.failed:
+            raise refusal_error(outcome.failed[item_id])
+        return outcome
+
+    def update(self, team_id: str, item_id: str, fields: dict[str, object]) -> Item:
+        return self._change_one(team_id, item_id, ItemPatch(fields)).items[0]
+
+    def toggle_favorite(self, team_id: str, item_id: str) -> Item:
+        return self._change_one(team_id, item_id, toggle_favorite).items[0]
+
+    def trash(self, team_id: str, item_id: str) -> Item:
+        return self._change_one(team_id, item_id, to_trash, trashing(self.storage)).items[0]
+
+    def restore(self, team_id: str, item_id: str) -> Item:
+        return self._change_one(team_id, item_id, from_trash, restoring(self.storage)).items[0]
+
+    def delete_forever(self, team_id: str, item_id: str) -> None:
+        self._change_one(team_id, item_id, forever, Erasing(self.storage))
+
+    # --- files -----------------------------------------------------------------------------
     def download(self, team_id: str, item_id: str, fmt: str) -> Download:
         item = self.items.get(team_id, item_id)
+        if not item.live:
+            raise NotFound(f"Gallery item {item_id} is in the trash; restore it to download it")
         original = self.storage.get(item.object_keys[Rendition.ORIGINAL])
         if fmt == "original":
             data, content_type = original, item.mime_type

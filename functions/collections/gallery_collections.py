@@ -1,0 +1,110 @@
+"""API function: collections and their membership."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.links import LinkBuilder, base_url
+from galleria.api.presenters import collection_out, failed_out
+from galleria.api.schemas import (
+    CollectionIn,
+    CollectionItemsAdded,
+    CollectionItemsRemoved,
+    CollectionList,
+    CollectionOut,
+    CollectionPatchIn,
+    CollectionRef,
+    ItemIdsIn,
+)
+from galleria.auth import Principal
+from galleria.bulk.service import unique_ids
+from galleria.collections.service import CollectionsService
+
+logger = Logger()
+metrics = Metrics()
+app = create_resolver()
+
+CallerPrincipal = Annotated[Principal, Depends(current_principal)]
+PathCollectionId = Annotated[CollectionRef, Path(alias="collectionId")]
+
+
+def _links() -> LinkBuilder:
+    return LinkBuilder(base_url(app.current_event))
+
+
+@app.post("/api/v1/gallery/collections")
+def create_collection(
+    body: Annotated[CollectionIn, Body()], principal: CallerPrincipal
+) -> Response[CollectionOut]:
+    collection = CollectionsService().create(principal.team_id, body.name, body.description)
+    return json_response(201, collection_out(collection, _links()))
+
+
+@app.get("/api/v1/gallery/collections")
+def list_collections(
+    principal: CallerPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> CollectionList:
+    page = CollectionsService().list(principal.team_id, limit=limit, cursor=cursor)
+    links = _links()
+    return CollectionList(
+        collections=[collection_out(collection, links) for collection in page.collections],
+        next_cursor=page.next_cursor,
+    )
+
+
+@app.get("/api/v1/gallery/collections/<collectionId>")
+def get_collection(collection_id: PathCollectionId, principal: CallerPrincipal) -> CollectionOut:
+    return collection_out(CollectionsService().get(principal.team_id, collection_id), _links())
+
+
+@app.patch("/api/v1/gallery/collections/<collectionId>")
+def patch_collection(
+    collection_id: PathCollectionId, body: Annotated[CollectionPatchIn, Body()], principal: CallerPrincipal
+) -> CollectionOut:
+    collection = CollectionsService().update(principal.team_id, collection_id, body.changes())
+    return collection_out(collection, _links())
+
+
+@app.delete("/api/v1/gallery/collections/<collectionId>")
+def delete_collection(collection_id: PathCollectionId, principal: CallerPrincipal):  # 204: no body
+    CollectionsService().delete(principal.team_id, collection_id)
+    return Response(status_code=204)
+
+
+@app.post("/api/v1/gallery/collections/<collectionId>/items")
+def add_items(
+    collection_id: PathCollectionId, body: Annotated[ItemIdsIn, Body()], principal: CallerPrincipal
+) -> CollectionItemsAdded:
+    result = CollectionsService().add_items(principal.team_id, collection_id, unique_ids(body.item_ids))
+    return CollectionItemsAdded(
+        added=result.changed,
+        failed=failed_out(result.failed),
+        collection=collection_out(result.collection, _links()),
+    )
+
+
+@app.delete("/api/v1/gallery/collections/<collectionId>/items")
+def remove_items(
+    collection_id: PathCollectionId, body: Annotated[ItemIdsIn, Body()], principal: CallerPrincipal
+) -> CollectionItemsRemoved:
+    result = CollectionsService().remove_items(principal.team_id, collection_id, unique_ids(body.item_ids))
+    return CollectionItemsRemoved(
+        removed=result.changed,
+        failed=failed_out(result.failed),
+        collection=collection_out(result.collection, _links()),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(app, event, context)

@@ -1,0 +1,1 @@
+"""Bulk operations over many gallery items."""

@@ -1,0 +1,93 @@
+"""The trash: soft delete, restore and permanent delete, with their S3 objects.
+
+Trashing copies every object to ``trash/`` (a new object, so the bucket's 30-day rule counts
+from the deletion, not from the image's creation) before the record changes, and removes the
+originals only after it did: a failure at any step leaves the image where it was.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from galleria import clock
+from galleria.domain.items import Item
+from galleria.items.changes import Change
+from galleria.items.updates import ItemRefused, SideEffects
+from galleria.storage import MediaStorage, StorageUnavailable, trash_object_key
+
+TRASH_DAYS = 30
+_COPY_THREADS = 16
+
+
+def purge_time(deleted_at: str) -> str:
+    return clock.iso(datetime.fromisoformat(deleted_at.replace("Z", "+00:00")) + timedelta(days=TRASH_DAYS))
+
+
+def to_trash(item: Item) -> Item:
+    if not item.live:
+        return item  # already there: deleting again changes nothing
+    deleted_at = clock.now_iso()
+    return item.model_copy(update={"deleted_at": deleted_at, "purge_at": purge_time(deleted_at)})
+
+
+def from_trash(item: Item) -> Item:
+    if item.live:
+        return item
+    return item.model_copy(update={"deleted_at": None, "purge_at": None})
+
+
+def forever(item: Item) -> None:
+    if item.live:
+        raise ItemRefused("conflict", f"Gallery item {item.id} is not in the trash; delete it first")
+
+
+def _moves(changes: list[Change], *, into_trash: bool) -> list[tuple[str, str]]:
+    keys = [key for change in changes for key in change.item.object_keys.values()]
+    return [(key, trash_object_key(key)) if into_trash else (trash_object_key(key), key) for key in keys]
+
+
+class _ObjectMove(SideEffects):
+    """Copy an item's objects before its record changes, delete the old copies after."""
+
+    def __init__(self, storage: MediaStorage, *, into_trash: bool) -> None:
+        self.storage = storage
+        self.into_trash = into_trash
+
+    def before_write(self, changes: list[Change]) -> dict[str, ItemRefused]:
+        def copy(change: Change) -> str | None:
+            try:
+                for source, target in _moves([change], into_trash=self.into_trash):
+                    self.storage.copy(source, target)
+            except StorageUnavailable:
+                return change.item.id
+            return None
+
+        with ThreadPoolExecutor(_COPY_THREADS) as pool:
+            failed = [item_id for item_id in pool.map(copy, changes) if item_id]
+        refusal = ItemRefused("storage_failed", "Moving the image's files failed; nothing changed, try again")
+        return dict.fromkeys(failed, refusal)
+
+    def after_write(self, changes: list[Change]) -> None:
+        self.storage.delete_many([source for source, _ in _moves(changes, into_trash=self.into_trash)])
+
+    def abandon(self, changes: list[Change]) -> None:
+        self.storage.delete_many([target for _, target in _moves(changes, into_trash=self.into_trash)])
+
+
+def trashing(storage: MediaStorage) -> SideEffects:
+    return _ObjectMove(storage, into_trash=True)
+
+
+def restoring(storage: MediaStorage) -> SideEffects:
+    return _ObjectMove(storage, into_trash=False)
+
+
+class Erasing(SideEffects):
+    """A permanent delete removes the trash copies once the record is gone."""
+
+    def __init__(self, storage: MediaStorage) -> None:
+        self.storage = storage
+
+    def after_write(self, changes: list[Change]) -> None:
+        self.storage.delete_many([target for _, target in _moves(changes, into_trash=True)])

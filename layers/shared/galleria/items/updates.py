@@ -1,0 +1,137 @@
+"""Changing existing items safely: read, decide, write only if nobody changed them meanwhile.
+
+Every change to an item (PATCH, favorite, trash, restore, permanent delete, bulk tag, collect)
+goes through ItemUpdater.apply: items are read in one BatchGet, a mutation decides each one's new
+state (or refuses it), and the writes are packed into as few transactions as possible, each
+conditional on the versions read. A transaction that loses a race is re-read and retried, so
+concurrent requests never lose an update.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from galleria import clock
+from galleria.domain.items import Item
+from galleria.items.changes import Change
+from galleria.items.repository import ItemsRepository
+from galleria.items.writer import ItemWriter
+from galleria.transactions import TransactionCancelled
+
+MAX_ATTEMPTS = 8
+
+
+class ItemRefused(Exception):
+    """A mutation's refusal of one item: ``code`` goes into the per-id failure list."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# The new state of an item (None: remove it for good); the same item when nothing changes.
+Mutation = Callable[[Item], Item | None]
+
+
+class SideEffects:
+    """Work outside DynamoDB around the writes (S3 objects for trash and restore)."""
+
+    def before_write(self, changes: list[Change]) -> dict[str, ItemRefused]:
+        """Prepare; the refusals returned (by id) are left out of the write."""
+        return {}
+
+    def after_write(self, changes: list[Change]) -> None:
+        """Finish for the changes written."""
+
+    def abandon(self, changes: list[Change]) -> None:
+        """Undo ``before_write`` for changes that were not written."""
+
+
+@dataclass
+class Outcome:
+    changes: list[Change] = field(default_factory=list)
+    failed: dict[str, ItemRefused] = field(default_factory=dict)
+
+    @property
+    def items(self) -> list[Item]:
+        return [change.after for change in self.changes if change.after is not None]
+
+
+def _stamped(before: Item, after: Item | None) -> Item | None:
+    if after is None:
+        return None
+    return after.model_copy(update={"version": before.version + 1, "updated_at": clock.now_iso()})
+
+
+class ItemUpdater:
+    def __init__(self, items: ItemsRepository | None = None, writer: ItemWriter | None = None) -> None:
+        self.items = items or ItemsRepository()
+        self.writer = writer or ItemWriter()
+
+    def apply(
+        self,
+        team_id: str,
+        item_ids: list[str],
+        mutate: Mutation,
+        side_effects: SideEffects | None = None,
+    ) -> Outcome:
+        side_effects = side_effects or SideEffects()
+        outcome = Outcome()
+        unchanged: dict[str, Change] = {}
+        pending = list(dict.fromkeys(item_ids))
+        for attempt in range(MAX_ATTEMPTS):
+            changes = self._decide(team_id, pending, mutate, outcome, unchanged)
+            outcome.failed.update(side_effects.before_write(changes))
+            changes = [change for change in changes if change.item.id not in outcome.failed]
+            lost: list[Change] = []
+            for batch in self.writer.batches(changes):
+                try:
+                    self.writer.write(team_id, batch)
+                except TransactionCancelled:
+                    lost.extend(batch)
+                    continue
+                outcome.changes.extend(batch)
+                side_effects.after_write(batch)
+            pending = [change.item.id for change in lost]
+            if not pending:
+                break
+            if attempt == MAX_ATTEMPTS - 1:
+                side_effects.abandon(lost)
+                for item_id in pending:
+                    outcome.failed[item_id] = ItemRefused("conflict", "The item kept changing; try again")
+            else:
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 -- jitter, not a secret
+        outcome.changes.extend(unchanged.values())
+        order = {item_id: n for n, item_id in enumerate(item_ids)}
+        outcome.changes.sort(key=lambda change: order[change.item.id])
+        return outcome
+
+    def _decide(
+        self,
+        team_id: str,
+        item_ids: list[str],
+        mutate: Mutation,
+        outcome: Outcome,
+        unchanged: dict[str, Change],
+    ) -> list[Change]:
+        found = {item.id: item for item in self.items.find_many(team_id, item_ids)}
+        changes = []
+        for item_id in item_ids:
+            before = found.get(item_id)
+            if before is None:
+                outcome.failed[item_id] = ItemRefused("not_found", f"Gallery item {item_id} not found")
+                continue
+            try:
+                after = mutate(before)
+            except ItemRefused as refusal:
+                outcome.failed[item_id] = refusal
+                continue
+            if after == before:
+                unchanged[item_id] = Change(before, before)
+                continue
+            changes.append(Change(before, _stamped(before, after)))
+        return self.writer.without_missing_collections(team_id, changes)
