@@ -44,6 +44,9 @@ format: install ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+bench-listing: install ## Items read per gallery page at 1,000 and 20,000 items (about a minute)
+	$(BIN)/python -m bench.listing_cost --sizes 1000,20000
+
 sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv
 
 build: sam-install ## sam build (layer and functions, no container)

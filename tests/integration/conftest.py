@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.responses import DynamoHandler
 
 from galleria import aws
 from galleria.accounts import admin
@@ -207,8 +209,23 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+_DYNAMODB_LOCK = threading.Lock()
+
+
+def _serialised(call_action: Any) -> Any:
+    def call(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return call_action(self)
+
+    return call
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    # moto rolls a failed transaction back by restoring a copy of the whole table, which can undo
+    # a concurrent request's writes; DynamoDB is atomic. One DynamoDB call at a time, as the
+    # local stack's SerialDynamoDB does for the moto server.
+    monkeypatch.setattr(DynamoHandler, "call_action", _serialised(DynamoHandler.call_action))
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

@@ -297,3 +297,14 @@ def test_gallery_tags_and_collection_are_kept_on_the_item(stack, team) -> None:
         ]
         == 1
     )
+
+
+def test_an_unknown_collection_is_refused_before_anything_is_charged(stack, team, other_team) -> None:
+    theirs = stack.request(
+        "POST", "/api/v1/gallery/collections", key=other_team.key, json_body={"name": "Theirs"}
+    ).json()["id"]
+    response = stack.request(
+        "POST", "/api/v1/generate-image", key=team.key, json_body={"prompt": "x", "collectionId": theirs}
+    )
+    assert response.status == 404 and response.json()["code"] == "not_found"
+    assert stack.request("GET", "/api/v1/account", key=team.key).json()["credits"] == 1000

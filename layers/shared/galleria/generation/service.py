@@ -11,6 +11,7 @@ from galleria import aws, clock, ids
 from galleria.accounts.rate_limits import RateLimiter
 from galleria.accounts.repository import AccountsRepository
 from galleria.catalog import ModelInfo, find_model
+from galleria.collections.repository import CollectionsRepository
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
 from galleria.domain.jobs import Job, JobError, JobStatus, JobType
@@ -87,8 +88,10 @@ class GenerationService:
         items: ItemsRepository | None = None,
         storage: MediaStorage | None = None,
         rate_limiter: RateLimiter | None = None,
+        collections: CollectionsRepository | None = None,
     ) -> None:
         self.accounts = accounts or AccountsRepository()
+        self.collections = collections or CollectionsRepository()
         self.rate_limiter = rate_limiter or RateLimiter()
         self.jobs = jobs or JobsRepository()
         self.items = items or ItemsRepository()
@@ -155,6 +158,8 @@ class GenerationService:
         """Reserve the credits and create the job in one transaction, then queue it."""
         if spec.source_item_id:
             self.items.get(team_id, spec.source_item_id)  # another team's id is simply not found
+        if spec.collection_id:
+            self.collections.get(team_id, spec.collection_id)
         cost = model.price_per_image * spec.num_images
         now = clock.now()
         job_id = ids.new_id(ids.JOB)

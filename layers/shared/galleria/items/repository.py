@@ -116,7 +116,8 @@ class ItemsRepository:
             | ({"#sort": partition.sort_attribute} if "#sort" in condition else {}),
             "ExpressionAttributeValues": values,
             "ScanIndexForward": not bounds.newest_first,
-            "Limit": chunk,
+            # The cursor's own record comes back first (key bounds are inclusive) and is dropped.
+            "Limit": chunk + (bounds.after is not None),
         }
         if partition.index:
             query["IndexName"] = partition.index
@@ -128,6 +129,7 @@ class ItemsRepository:
             if "LastEvaluatedKey" not in response:
                 return
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            query["Limit"] = chunk
 
     def _resolve(self, partition: Partition, records: list[dict[str, Any]]) -> Iterator[tuple[str, Item]]:
         positions = [record[partition.sort_attribute]["S"] for record in records]

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure, report and compare; never timing assertions in tests."""
