@@ -55,6 +55,13 @@ class InsufficientCredits(GalleriaError):
         )
 
 
+class PlanUpgradeRequired(GalleriaError):
+    """The team's plan does not include this (e.g. private items on the free plan)."""
+
+    status = 402
+    code = "plan_upgrade_required"
+
+
 class NotFound(GalleriaError):
     status = 404
     code = "not_found"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from galleria import clock, ids
 from galleria.collections.repository import CollectionPage, CollectionsRepository
 from galleria.domain.collections import Collection
+from galleria.items.listing import GalleryListing
 from galleria.items.organise import joining, leaving
 from galleria.items.repository import ItemsRepository
 from galleria.items.updates import ItemRefused, ItemUpdater, Outcome
@@ -56,11 +57,16 @@ class CollectionsService:
         return updated
 
     def delete(self, team_id: str, collection_id: str) -> None:
-        """Delete the collection, never its items: each listed member leaves it first (trashed and
-        archived members drop the id when they come back)."""
+        """Delete the collection, never its items: every member leaves it first — the listed ones
+        found through their memberships, archived and trashed ones by reading those (which have
+        no memberships)."""
         self.collections.get(team_id, collection_id)
         while members := self.collections.member_ids(team_id, collection_id, limit=_MEMBERS_PER_BATCH):
             self.updater.apply(team_id, members, leaving(collection_id))
+        listing = GalleryListing(self.items, self.collections)
+        hidden = [item.id for item in listing.hidden_items(team_id) if collection_id in item.collections]
+        for start in range(0, len(hidden), _MEMBERS_PER_BATCH):
+            self.updater.apply(team_id, hidden[start : start + _MEMBERS_PER_BATCH], leaving(collection_id))
         self.collections.delete(team_id, collection_id)
 
     def _members(

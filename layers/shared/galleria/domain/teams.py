@@ -21,12 +21,19 @@ class PlanLimits:
     storage_bytes: int | None  # None: unlimited
     requests_per_minute: int
     default_visibility: str
+    item_visibility: bool  # may items be set public or private one by one
 
 
 PLAN_LIMITS: dict[Plan, PlanLimits] = {
-    Plan.FREE: PlanLimits(storage_bytes=1 * GIB, requests_per_minute=10, default_visibility="public"),
-    Plan.PRO: PlanLimits(storage_bytes=50 * GIB, requests_per_minute=60, default_visibility="private"),
-    Plan.ENTERPRISE: PlanLimits(storage_bytes=None, requests_per_minute=600, default_visibility="private"),
+    Plan.FREE: PlanLimits(
+        storage_bytes=1 * GIB, requests_per_minute=10, default_visibility="public", item_visibility=False
+    ),
+    Plan.PRO: PlanLimits(
+        storage_bytes=50 * GIB, requests_per_minute=60, default_visibility="private", item_visibility=True
+    ),
+    Plan.ENTERPRISE: PlanLimits(
+        storage_bytes=None, requests_per_minute=600, default_visibility="private", item_visibility=True
+    ),
 }
 
 

@@ -9,7 +9,7 @@ page reads at most ``MAX_READS_PER_PAGE`` items and hands back a cursor to conti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -253,6 +253,16 @@ class GalleryListing:
             if self.items.reads - start >= MAX_COUNT_READS:
                 return count, False
         return count, True
+
+    def hidden_items(self, team_id: str) -> Iterator[Item]:
+        """Archived and trashed items, which have no memberships (read in full: for the rare
+        operations that must reach every item, such as deleting a collection)."""
+        team = team_partition(team_id)
+        archived = self._index(team_id, ARCHIVED_INDEX, "archivedPk", team)
+        trashed = Partition(team_id, "trashPk", team, TRASH_SORT, index=TRASH_INDEX)
+        for partition in (archived, trashed):
+            for _, item in self.items.scan_partition(partition, Range(), chunk=500):
+                yield item
 
     def trash(self, team_id: str, *, limit: int, page: int = 1, cursor: str | None = None) -> ListingPage:
         """Trashed items, newest deletion first; the trash counter gives the total."""

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from galleria.accounts.repository import AccountsRepository
 from galleria.collections.repository import CollectionsRepository
 from galleria.domain.items import Item, Rendition
-from galleria.errors import Conflict, GalleriaError, InvalidRequest, NotFound, ServiceUnavailable
+from galleria.errors import (
+    Conflict,
+    GalleriaError,
+    InvalidRequest,
+    NotFound,
+    PlanUpgradeRequired,
+    ServiceUnavailable,
+)
 from galleria.items.facet_counters import Facets
 from galleria.items.listing import GalleryListing, ListingFilter, ListingPage
 from galleria.items.organise import ItemPatch, toggle_favorite
@@ -103,6 +110,13 @@ class GalleryService:
         return outcome
 
     def update(self, team_id: str, item_id: str, fields: dict[str, object]) -> Item:
+        if "visibility" in fields:
+            team = self.accounts.get_team(team_id)
+            if fields["visibility"] != team.limits.default_visibility and not team.limits.item_visibility:
+                raise PlanUpgradeRequired(
+                    f"On the {team.plan.value} plan every image is {team.limits.default_visibility}; "
+                    "paid plans may set visibility per item"
+                )
         return self._change_one(team_id, item_id, ItemPatch(fields)).items[0]
 
     def toggle_favorite(self, team_id: str, item_id: str) -> Item:
