@@ -242,6 +242,27 @@ def test_inline_images_stop_at_what_one_response_can_carry(stack, team, monkeypa
     assert _credits(team) == 1000 - 5  # the image that could not be returned is refunded
 
 
+def test_an_inline_image_after_a_failed_one_comes_back_at_its_position(stack, team, monkeypatch) -> None:
+    """The first image fails, the second is kept inline: the answer's only image carries its bytes."""
+    original = LocalProceduralProvider.generate
+
+    def first_fails(self, request):
+        if request.seed == 1:
+            raise ProviderError("The model could not draw this one")
+        return original(self, request)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalProceduralProvider, "generate", first_fails)
+        _failing_s3(patch)
+        body = {**ASYNC, "numImages": 2, "seed": 1}
+        job_id = stack.request("POST", GENERATE, key=team.key, json_body=body).json()["jobId"]
+        stack.run_workers()
+
+    (image,) = _job(stack, team, job_id)["result"]["images"]
+    data = base64.b64decode(image["image"])
+    assert Image.open(io.BytesIO(data)).size == (image["width"], image["height"])
+
+
 def test_an_idempotent_retry_replays_inline_images(stack, team, monkeypatch) -> None:
     from galleria.api.generation import generation_answer, replay, replayable
     from galleria.api.idempotency import idempotent_answer

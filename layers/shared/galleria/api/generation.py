@@ -48,9 +48,10 @@ def failure_error(job: Job) -> ContentPolicyBlocked | GenerationFailed:
 def inline_images(job: Job) -> dict[int, str]:
     """Base64 of the images kept with the job because storing them failed, by position."""
     jobs = JobsRepository()
+    # Positions in the answer can differ from the images' numbers in the job when some failed.
     kept = {
-        index: jobs.inline_image(job.id, index, image.inline_chunks)
-        for index, image in enumerate(job.images)
+        position: jobs.inline_image(job.id, image.inline_index, image.inline_chunks)
+        for position, image in enumerate(job.images)
         if image.inline_chunks
     }
     return {index: base64.b64encode(data).decode() for index, data in kept.items() if data is not None}

@@ -39,6 +39,7 @@ class ImageResult(BaseModel):
     height: int
     text: str | None = None
     inline_chunks: int = 0
+    inline_index: int = 0  # the image's number in the job, which names its inline records
 
 
 class JobError(BaseModel):

@@ -190,6 +190,7 @@ class GenerationWorker:
             height=info.height,
             text=image.text,
             inline_chunks=self.jobs.put_inline_image(job.id, index, image.data),
+            inline_index=index,
         )
 
     def _store_tmp(self, job: Job, image: ProviderImage, index: int) -> ImageResult:
