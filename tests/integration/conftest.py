@@ -109,6 +109,27 @@ class Stack:
             result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, raw
         )
 
+    def make_items(self, team: TeamKey, n: int, prompt: str = "A lighthouse in the fog") -> list[str]:
+        """``n`` gallery items of ``team``: async local/procedural jobs of up to four images, run."""
+        jobs = []
+        for start in range(0, n, 4):
+            body = {
+                "prompt": prompt,
+                "model": "local/procedural",
+                "numImages": min(4, n - start),
+                "async": True,
+            }
+            accepted = self.request("POST", "/api/v1/generate-image", key=team.key, json_body=body)
+            assert accepted.status == 202, accepted.body
+            jobs.append(accepted.json()["jobId"])
+        self.run_workers()
+        ids = []
+        for job_id in jobs:
+            job = self.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
+            assert job["status"] == "succeeded", job
+            ids += [image["galleryId"] for image in job["result"]["images"]]
+        return ids
+
     def run_workers(self) -> int:
         """Feed every message waiting on the generation queue to the worker; returns how many ran."""
         sqs = boto3.client("sqs", region_name="us-east-1")

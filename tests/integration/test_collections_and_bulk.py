@@ -7,27 +7,9 @@ import pytest
 
 GALLERY = "/api/v1/gallery"
 COLLECTIONS = f"{GALLERY}/collections"
-MODEL = "local/procedural"
 UNKNOWN_ID = "gal_01jd0000000000000000000000"
 UNKNOWN_COLLECTION = "col_01jd0000000000000000000000"
 JSON = {"content-type": "application/json"}
-
-
-def make_items(stack, team, n: int, prompt: str = "A product shot of a teapot") -> list[str]:
-    """``n`` items of ``team`` from one async job per four images, with the workers run."""
-    jobs = []
-    for start in range(0, n, 4):
-        body = {"prompt": prompt, "model": MODEL, "numImages": min(4, n - start), "async": True}
-        accepted = stack.request("POST", "/api/v1/generate-image", key=team.key, json_body=body)
-        assert accepted.status == 202, accepted.body
-        jobs.append(accepted.json()["jobId"])
-    stack.run_workers()
-    ids = []
-    for job_id in jobs:
-        job = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
-        assert job["status"] == "succeeded", job
-        ids += [image["galleryId"] for image in job["result"]["images"]]
-    return ids
 
 
 def get(stack, team, path: str, **query: str) -> dict:
@@ -152,7 +134,7 @@ def test_list_get_and_patch(stack, team) -> None:
 
 
 def test_delete_keeps_the_items_and_forgets_the_collection(stack, team) -> None:
-    a, b = make_items(stack, team, 2)
+    a, b = stack.make_items(team, 2)
     doomed = create_collection(stack, team, "Doomed")
     kept = create_collection(stack, team, "Kept")
     members(stack, team, doomed["id"], [a, b])
@@ -181,7 +163,7 @@ def test_delete_keeps_the_items_and_forgets_the_collection(stack, team) -> None:
     ids=["trashed", "archived"],
 )
 def test_a_hidden_member_forgets_a_deleted_collection(stack, team, hide, show) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     cid = create_collection(stack, team)["id"]
     members(stack, team, cid, [item_id])
     method, suffix, body = hide
@@ -201,7 +183,7 @@ def test_a_hidden_member_forgets_a_deleted_collection(stack, team, hide, show) -
 
 
 def test_add_and_remove_items(stack, team) -> None:
-    a, b, c = make_items(stack, team, 3)
+    a, b, c = stack.make_items(team, 3)
     other = create_collection(stack, team, "Other")
     collection = create_collection(stack, team)
     cid = collection["id"]
@@ -245,7 +227,7 @@ def test_add_and_remove_items(stack, team) -> None:
 
 
 def test_item_count_and_cover_follow_membership_trash_and_restore(stack, team) -> None:
-    ids = make_items(stack, team, 3)
+    ids = stack.make_items(team, 3)
     cid = create_collection(stack, team)["id"]
 
     def check(expected: set[str]) -> dict:
@@ -288,8 +270,8 @@ def test_item_count_and_cover_follow_membership_trash_and_restore(stack, team) -
 
 # --- bulk ----------------------------------------------------------------------------------
 def test_bulk_delete_and_restore_report_each_id(stack, team, other_team) -> None:
-    a, b, c = make_items(stack, team, 3)
-    (theirs,) = make_items(stack, other_team, 1)
+    a, b, c = stack.make_items(team, 3)
+    (theirs,) = stack.make_items(other_team, 1)
     mixed = [a, b, UNKNOWN_ID, theirs, a, b, "not-an-id"]
 
     deleted = bulk(stack, team, "delete", mixed)
@@ -321,8 +303,8 @@ def test_bulk_delete_and_restore_report_each_id(stack, team, other_team) -> None
 
 
 def test_bulk_tag_adds_removes_and_replaces(stack, team, other_team) -> None:
-    a, b, c = make_items(stack, team, 3)
-    (theirs,) = make_items(stack, other_team, 1)
+    a, b, c = stack.make_items(team, 3)
+    (theirs,) = stack.make_items(other_team, 1)
     stack.request("PATCH", f"{GALLERY}/{a}", key=team.key, json_body={"tags": ["keep"]})
     mixed = [a, b, UNKNOWN_ID, theirs, b]
 
@@ -368,8 +350,8 @@ def test_bulk_tag_adds_removes_and_replaces(stack, team, other_team) -> None:
 
 
 def test_bulk_collect(stack, team, other_team) -> None:
-    a, b = make_items(stack, team, 2)
-    (theirs,) = make_items(stack, other_team, 1)
+    a, b = stack.make_items(team, 2)
+    (theirs,) = stack.make_items(other_team, 1)
     cid = create_collection(stack, team)["id"]
     their_collection = create_collection(stack, other_team, "Theirs")["id"]
 
@@ -410,7 +392,7 @@ def test_id_count_limits(stack, team, action) -> None:
 
 # --- the seed's requests, verbatim ---------------------------------------------------------
 def test_the_seed_000_request_bodies_work(stack, team) -> None:
-    abc, def_, ghi = make_items(stack, team, 3)
+    abc, def_, ghi = stack.make_items(team, 3)
 
     created = stack.request(
         "POST",
@@ -460,7 +442,7 @@ def test_the_seed_000_request_bodies_work(stack, team) -> None:
 
 # --- tenancy -------------------------------------------------------------------------------
 def test_another_team_cannot_touch_collections_or_bulk_change_items(stack, team, other_team) -> None:
-    a, b = make_items(stack, team, 2)
+    a, b = stack.make_items(team, 2)
     cid = create_collection(stack, team, "Mine", description="private")["id"]
     members(stack, team, cid, [a])
     stack.request("PATCH", f"{GALLERY}/{a}", key=team.key, json_body={"tags": ["mine"]})

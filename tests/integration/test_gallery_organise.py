@@ -18,23 +18,6 @@ GALLERY = "/api/v1/gallery"
 MODEL = "local/procedural"
 
 
-def make_items(stack, team, n: int, prompt: str = "A quiet harbour") -> list[str]:
-    """``n`` items of ``team`` from one async job per four images, with the workers run."""
-    jobs = []
-    for start in range(0, n, 4):
-        body = {"prompt": prompt, "model": MODEL, "numImages": min(4, n - start), "async": True}
-        accepted = stack.request("POST", "/api/v1/generate-image", key=team.key, json_body=body)
-        assert accepted.status == 202, accepted.body
-        jobs.append(accepted.json()["jobId"])
-    stack.run_workers()
-    ids = []
-    for job_id in jobs:
-        job = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
-        assert job["status"] == "succeeded", job
-        ids += [image["galleryId"] for image in job["result"]["images"]]
-    return ids
-
-
 def patch(stack, team, item_id: str, body: dict):
     return stack.request("PATCH", f"{GALLERY}/{item_id}", key=team.key, json_body=body)
 
@@ -66,7 +49,7 @@ def assert_error(response, status: int, code: str) -> dict:
 
 # --- tags ----------------------------------------------------------------------------------
 def test_tags_are_trimmed_lower_cased_and_deduplicated(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
 
     response = patch(
         stack, team, item_id, {"tags": ["  Sunset ", "sunset", "LANDSCAPE", "Mountain", "mountain "]}
@@ -87,7 +70,7 @@ def test_tags_are_trimmed_lower_cased_and_deduplicated(stack, team) -> None:
 
 
 def test_tag_limits(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     before = item(stack, team, item_id)
 
     fifty = [f"tag{n}" for n in range(50)]
@@ -109,7 +92,7 @@ def test_tag_limits(stack, team) -> None:
 
 # --- the other fields ----------------------------------------------------------------------
 def test_title_is_set_and_cleared_with_null(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     assert item(stack, team, item_id)["title"] is None
 
     set_ = patch(stack, team, item_id, {"title": "  Harbour at dusk  "})
@@ -123,7 +106,7 @@ def test_title_is_set_and_cleared_with_null(stack, team) -> None:
 
 
 def test_favorite_visibility_and_rating(stack, team) -> None:
-    item_id, other_id = make_items(stack, team, 2)
+    item_id, other_id = stack.make_items(team, 2)
 
     assert patch(stack, team, item_id, {"favorite": True}).json()["favorite"] is True
     assert facets(stack, team)["favorites"] == 1
@@ -154,7 +137,7 @@ def test_only_paid_plans_set_visibility_per_item(stack, make_team) -> None:
     # API.md: free-plan teams default to public, "paid plans may set visibility per item"; seed 003:
     # free users' images are all public. The status of the refusal is not specified.
     free = make_team(plan=Plan.FREE)
-    (item_id,) = make_items(stack, free, 1)
+    (item_id,) = stack.make_items(free, 1)
     assert item(stack, free, item_id)["visibility"] == "public"
 
     response = patch(stack, free, item_id, {"visibility": "private"})
@@ -165,7 +148,7 @@ def test_only_paid_plans_set_visibility_per_item(stack, make_team) -> None:
 
 
 def test_min_rating_filters_the_listing(stack, team) -> None:
-    ids = make_items(stack, team, 4)
+    ids = stack.make_items(team, 4)
     for item_id, rating in zip(ids, (0, 1, 3, 5), strict=True):
         assert patch(stack, team, item_id, {"rating": rating}).status == 200
 
@@ -180,7 +163,7 @@ def test_min_rating_filters_the_listing(stack, team) -> None:
 
 
 def test_archived_items_leave_the_default_listing(stack, team) -> None:
-    archived_id, kept_id = make_items(stack, team, 2)
+    archived_id, kept_id = stack.make_items(team, 2)
     patch(stack, team, archived_id, {"tags": ["old"], "favorite": True})
 
     response = patch(stack, team, archived_id, {"archived": True})
@@ -206,7 +189,7 @@ def test_archived_items_leave_the_default_listing(stack, team) -> None:
 
 # --- refusals ------------------------------------------------------------------------------
 def test_an_unknown_field_is_refused_by_name(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     before = item(stack, team, item_id)
 
     body = assert_error(patch(stack, team, item_id, {"tags": ["a"], "colour": "red"}), 400, "invalid_request")
@@ -216,7 +199,7 @@ def test_an_unknown_field_is_refused_by_name(stack, team) -> None:
 
 
 def test_patch_of_an_unknown_id_is_404(stack, team) -> None:
-    make_items(stack, team, 1)
+    stack.make_items(team, 1)
     assert_error(patch(stack, team, "gal_01jd0000000000000000000000", {"favorite": True}), 404, "not_found")
     assert_error(
         stack.request("POST", f"{GALLERY}/gal_01jd0000000000000000000000/favorite", key=team.key),
@@ -228,7 +211,7 @@ def test_patch_of_an_unknown_id_is_404(stack, team) -> None:
 
 # --- the favorite toggle and the facets ----------------------------------------------------
 def test_favorite_toggles_and_answers_id_and_state(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
 
     first = stack.request("POST", f"{GALLERY}/{item_id}/favorite", key=team.key)
     assert first.status == 200
@@ -254,7 +237,7 @@ def test_facets_follow_every_change(stack, team) -> None:
         "tags": {},
         "collections": {},
     }
-    a, b, c = make_items(stack, team, 3)
+    a, b, c = stack.make_items(team, 3)
     assert facets(stack, team) == {**empty, "total": 3, "types": {"image": 3}, "models": {MODEL: 3}}
 
     patch(stack, team, a, {"tags": ["red", "blue"]})
@@ -302,7 +285,7 @@ def _execution_environments(stack, function_id: str, n: int) -> list:
 
 
 def test_parallel_favorite_toggles_lose_no_update(stack, team) -> None:
-    item_id, other_id = make_items(stack, team, 2)
+    item_id, other_id = stack.make_items(team, 2)
     toggles = 20
     path = f"{GALLERY}/{item_id}/favorite"
     environments = _execution_environments(stack, stack.route_for("POST", path)[0], toggles)
@@ -322,7 +305,7 @@ def test_parallel_favorite_toggles_lose_no_update(stack, team) -> None:
 
 # --- tenancy -------------------------------------------------------------------------------
 def test_another_team_cannot_read_or_organise_an_item(stack, team, other_team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     patch(stack, team, item_id, {"tags": ["mine"], "title": "Mine"})
     before, counts = item(stack, team, item_id), facets(stack, team)
 
@@ -345,5 +328,5 @@ def test_another_team_cannot_read_or_organise_an_item(stack, team, other_team) -
 
 @pytest.mark.parametrize("body", [{"favorite": "yes"}, {"tags": "sunset"}, {"title": 5}, []])
 def test_malformed_patch_bodies_are_refused(stack, team, body) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     assert_error(patch(stack, team, item_id, body), 400, "invalid_request")

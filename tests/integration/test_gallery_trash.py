@@ -15,23 +15,6 @@ GALLERY = "/api/v1/gallery"
 MODEL = "local/procedural"
 
 
-def make_items(stack, team, n: int, prompt: str = "A lighthouse in the fog") -> list[str]:
-    """``n`` items of ``team`` from one async job per four images, with the workers run."""
-    jobs = []
-    for start in range(0, n, 4):
-        body = {"prompt": prompt, "model": MODEL, "numImages": min(4, n - start), "async": True}
-        accepted = stack.request("POST", "/api/v1/generate-image", key=team.key, json_body=body)
-        assert accepted.status == 202, accepted.body
-        jobs.append(accepted.json()["jobId"])
-    stack.run_workers()
-    ids = []
-    for job_id in jobs:
-        job = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
-        assert job["status"] == "succeeded", job
-        ids += [image["galleryId"] for image in job["result"]["images"]]
-    return ids
-
-
 def objects(prefix: str) -> dict[str, int]:
     """Every object under ``prefix`` in the media bucket, with its size."""
     s3 = boto3.client("s3", region_name="us-east-1")
@@ -89,7 +72,7 @@ def _instant(text: str) -> datetime:
 
 # --- soft delete ---------------------------------------------------------------------------
 def test_delete_moves_the_item_and_its_objects_to_the_trash(stack, team) -> None:
-    item_id, kept_id = make_items(stack, team, 2)
+    item_id, kept_id = stack.make_items(team, 2)
     live = get(stack, team, f"{GALLERY}/{item_id}")
     stored = item_objects(team, item_id)
     assert len(stored) >= 3  # the original and its thumbnails
@@ -128,7 +111,7 @@ def test_delete_moves_the_item_and_its_objects_to_the_trash(stack, team) -> None
 
 
 def test_the_trash_lists_the_newest_deletion_first(stack, team) -> None:
-    a, b, c, d = make_items(stack, team, 4)
+    a, b, c, d = stack.make_items(team, 4)
     for item_id in (b, a, c):
         assert trash(stack, team, item_id).status == 200
         time.sleep(0.005)  # deletion times are in milliseconds
@@ -149,7 +132,7 @@ def test_the_trash_lists_the_newest_deletion_first(stack, team) -> None:
 
 # --- restore -------------------------------------------------------------------------------
 def test_restore_brings_back_the_objects_tags_and_collections(stack, team) -> None:
-    item_id, other_id = make_items(stack, team, 2)
+    item_id, other_id = stack.make_items(team, 2)
     collection_id = stack.request(
         "POST", f"{GALLERY}/collections", key=team.key, json_body={"name": "Coast"}
     ).json()["id"]
@@ -201,7 +184,7 @@ def test_restore_brings_back_the_objects_tags_and_collections(stack, team) -> No
 
 
 def test_restoring_a_live_item_is_harmless(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     live, stored = get(stack, team, f"{GALLERY}/{item_id}"), item_objects(team, item_id)
     facets, usage = get(stack, team, f"{GALLERY}/facets"), storage(stack, team)
 
@@ -216,7 +199,7 @@ def test_restoring_a_live_item_is_harmless(stack, team) -> None:
 
 
 def test_deleting_twice_is_harmless(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     first = trash(stack, team, item_id).json()
     state = (
         get(stack, team, f"{GALLERY}/{item_id}"),
@@ -241,7 +224,7 @@ def test_deleting_twice_is_harmless(stack, team) -> None:
 
 # --- permanent delete ----------------------------------------------------------------------
 def test_permanent_delete_of_a_live_item_is_a_conflict(stack, team) -> None:
-    (item_id,) = make_items(stack, team, 1)
+    (item_id,) = stack.make_items(team, 1)
     live, stored = get(stack, team, f"{GALLERY}/{item_id}"), item_objects(team, item_id)
 
     response = forever(stack, team, item_id)
@@ -254,7 +237,7 @@ def test_permanent_delete_of_a_live_item_is_a_conflict(stack, team) -> None:
 
 
 def test_permanent_delete_from_the_trash_frees_exactly_the_items_bytes(stack, team) -> None:
-    item_id, kept_id = make_items(stack, team, 2)
+    item_id, kept_id = stack.make_items(team, 2)
     trash(stack, team, item_id)
     item_bytes = sum(trashed_objects(team, item_id).values())
     assert item_bytes > 0
@@ -292,7 +275,7 @@ def test_storage_usage_is_the_bucket_after_a_sequence_of_changes(stack, team) ->
         records = get(stack, team, GALLERY)["total"] + get(stack, team, f"{GALLERY}/trash")["total"]
         assert usage["itemCount"] == records
 
-    a, b, c, d = make_items(stack, team, 4)
+    a, b, c, d = stack.make_items(team, 4)
     assert_usage_matches_bucket()
     for item_id in (a, b, c):
         trash(stack, team, item_id)
@@ -301,7 +284,7 @@ def test_storage_usage_is_the_bucket_after_a_sequence_of_changes(stack, team) ->
     assert_usage_matches_bucket()
     assert forever(stack, team, b).status == 204
     assert_usage_matches_bucket()
-    (e,) = make_items(stack, team, 1)
+    (e,) = stack.make_items(team, 1)
     trash(stack, team, e)
     trash(stack, team, e)
     restore(stack, team, d)
@@ -312,7 +295,7 @@ def test_storage_usage_is_the_bucket_after_a_sequence_of_changes(stack, team) ->
     assert set(listed(stack, team)) == {a, d}
     assert storage(stack, team)["trashBytes"] == 0
 
-    more = make_items(stack, team, 6)
+    more = stack.make_items(team, 6)
     bulk = {"itemIds": [*more, a, d]}
     assert stack.request("POST", f"{GALLERY}/bulk/delete", key=team.key, json_body=bulk).status == 200
     assert_usage_matches_bucket()
@@ -324,7 +307,7 @@ def test_storage_usage_is_the_bucket_after_a_sequence_of_changes(stack, team) ->
 
 
 def test_an_archived_favorite_comes_back_as_it_was(stack, team) -> None:
-    item_id, other_id = make_items(stack, team, 2)
+    item_id, other_id = stack.make_items(team, 2)
     patched = stack.request(
         "PATCH",
         f"{GALLERY}/{item_id}",
@@ -352,7 +335,7 @@ def test_an_archived_favorite_comes_back_as_it_was(stack, team) -> None:
 
 # --- tenancy -------------------------------------------------------------------------------
 def test_another_team_cannot_trash_restore_or_erase_an_item(stack, team, other_team) -> None:
-    live_id, trashed_id = make_items(stack, team, 2)
+    live_id, trashed_id = stack.make_items(team, 2)
     trash(stack, team, trashed_id)
 
     def state() -> tuple:
