@@ -330,3 +330,16 @@ def test_another_team_cannot_read_or_organise_an_item(stack, team, other_team) -
 def test_malformed_patch_bodies_are_refused(stack, team, body) -> None:
     (item_id,) = stack.make_items(team, 1)
     assert_error(patch(stack, team, item_id, body), 400, "invalid_request")
+
+
+def test_archived_with_another_filter_counts_only_the_matches(stack, team) -> None:
+    first, second = stack.make_items(team, 2)
+    for item_id in (first, second):
+        stack.request("PATCH", f"{GALLERY}/{item_id}", key=team.key, json_body={"archived": True})
+    stack.request("PATCH", f"{GALLERY}/{first}", key=team.key, json_body={"rating": 4})
+
+    videos = stack.request("GET", GALLERY, key=team.key, query={"archived": "true", "type": "video"}).json()
+    rated = stack.request("GET", GALLERY, key=team.key, query={"archived": "true", "minRating": "3"}).json()
+
+    assert (videos["items"], videos["total"]) == ([], 0)
+    assert [item["id"] for item in rated["items"]] == [first] and rated["total"] == 1

@@ -67,6 +67,12 @@ class ListingFilter:
         )
 
     @property
+    def facet_filters(self) -> int:
+        """How many filters a counter could answer alone (archived=true counts as one)."""
+        singles = (self.type, self.favorite, self.model, self.collection)
+        return sum(value is not None for value in singles) + len(self.tags) + self.archived
+
+    @property
     def residual(self) -> bool:
         """Filters no source partition or counter answers by itself."""
         return bool(self.search or self.min_rating or self.created_from or self.created_to)
@@ -140,28 +146,28 @@ class GalleryListing:
     def _index(self, team_id: str, index: str, attribute: str, value: str) -> Partition:
         return Partition(team_id, attribute, value, DATE_SORT, index=index)
 
-    def _sources(self, team_id: str, wanted: ListingFilter, facets: Facets) -> list[tuple[Source, bool]]:
-        """Every source that holds all matching items, each with whether it is the filter itself."""
+    def _sources(self, team_id: str, wanted: ListingFilter, facets: Facets) -> list[Source]:
+        """Every source that holds all matching items."""
         team = team_partition(team_id)
         if wanted.archived:
-            return [(Source(self._index(team_id, ARCHIVED_INDEX, "archivedPk", team), facets.archived), True)]
-        sources = [(Source(self._index(team_id, LIVE_INDEX, "livePk", team), facets.count(TOTAL)), False)]
+            return [Source(self._index(team_id, ARCHIVED_INDEX, "archivedPk", team), facets.archived)]
+        sources = [Source(self._index(team_id, LIVE_INDEX, "livePk", team), facets.count(TOTAL))]
         if wanted.type:
             partition = self._index(team_id, TYPE_INDEX, "typePk", f"{team}#{wanted.type}")
-            sources.append((Source(partition, facets.count(type_counter(wanted.type))), True))
+            sources.append(Source(partition, facets.count(type_counter(wanted.type))))
         if wanted.favorite is not None:
             favorites = facets.count(FAVORITES)
             count = favorites if wanted.favorite else facets.count(TOTAL) - favorites
             partition = self._index(
                 team_id, FAVORITE_INDEX, "favoritePk", f"{team}#{str(wanted.favorite).lower()}"
             )
-            sources.append((Source(partition, count), True))
+            sources.append(Source(partition, count))
         if wanted.model:
             partition = self._index(team_id, MODEL_INDEX, "modelPk", f"{team}#{wanted.model}")
-            sources.append((Source(partition, facets.count(model_counter(wanted.model))), True))
+            sources.append(Source(partition, facets.count(model_counter(wanted.model))))
         for tag in wanted.tags:
             partition = Partition(team_id, "pk", tag_partition(team_id, tag), "sk", members=True)
-            sources.append((Source(partition, facets.tags.get(tag, 0), cost_per_item=2), True))
+            sources.append(Source(partition, facets.tags.get(tag, 0), cost_per_item=2))
         if wanted.collection:
             collection = self.collections.get(team_id, wanted.collection)
             partition = Partition(
@@ -172,7 +178,7 @@ class GalleryListing:
                 table=self.collections.table,
                 members=True,
             )
-            sources.append((Source(partition, collection.item_count, cost_per_item=2), True))
+            sources.append(Source(partition, collection.item_count, cost_per_item=2))
         return sources
 
     # --- pages -----------------------------------------------------------------------------
@@ -192,8 +198,8 @@ class GalleryListing:
             )
         facets = self.counters.read(team_id, list(wanted.tags))
         candidates = self._sources(team_id, wanted, facets)
-        source, _ = min(candidates, key=lambda pair: pair[0].count * pair[0].cost_per_item)
-        single = not wanted.residual and sum(flag for _, flag in candidates) <= 1
+        source = min(candidates, key=lambda candidate: candidate.count * candidate.cost_per_item)
+        single = not wanted.residual and wanted.facet_filters <= 1
         bounds = Range(
             lower=wanted.created_from,
             upper=f"{wanted.created_to}{_END_OF_ID}" if wanted.created_to else None,
