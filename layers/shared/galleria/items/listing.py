@@ -4,7 +4,8 @@ Every source (an index partition or a tag/collection membership partition) holds
 ``dateSk`` order, so a page with a single filter reads page size + 1 items (memberships add one
 BatchGet of the same size). With several filters the listing reads the source holding the fewest
 items (known from the facet counters) and checks the other filters on each item read; such a
-page reads at most ``MAX_READS_PER_PAGE`` items and hands back a cursor to continue from.
+page reads at most ``MAX_READS_PER_PAGE`` items (``MAX_FIRST_READS`` without a cursor, so page
+numbers reach as far as counting does) and hands back a cursor to continue from.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from galleria.items.records import (
 from galleria.items.repository import ItemsRepository, Partition, Range
 from galleria.pagination import decode_cursor, encode_cursor
 
-MAX_READS_PER_PAGE = 1000  # items one request may read when filters are combined or searched
-MAX_COUNT_READS = 20_000  # items a combined filter's total may read (the first page only)
+MAX_READS_PER_PAGE = 1000  # items a cursor request may read when filters are combined or searched
+MAX_FIRST_READS = 20_000  # the same without a cursor (page numbers); also what a total may count
 MAX_PAGE_WITHOUT_CURSOR = 500
 _END_OF_ID = "~"  # sorts after every id character: "{to}~" bounds a whole millisecond
 
@@ -207,13 +208,14 @@ class GalleryListing:
         )
         state = _parse_cursor(cursor)
         before = self.items.reads
-        if single:
-            state.total, state.exact = source.count, True
+        if single:  # the filter's own counter: the last source (the listing's partition when no filter)
+            state.total, state.exact = candidates[-1].count, True
         elif state.total is None:
             state.total, state.exact = self._count(source, bounds, wanted)
         bounds = replace(bounds, after=state.position)
         skip = 0 if cursor else (page - 1) * limit
-        found, position = self._collect(source, bounds, wanted.matches, skip + limit + 1, budget=not single)
+        budget = None if single else MAX_READS_PER_PAGE if cursor else MAX_FIRST_READS
+        found, position = self._collect(source, bounds, wanted.matches, skip + limit + 1, budget=budget)
         found = found[skip:]
         more = len(found) > limit or position is not None
         page_items = found[:limit]
@@ -235,28 +237,28 @@ class GalleryListing:
         matches: Callable[[Item], bool],
         wanted_count: int,
         *,
-        budget: bool,
+        budget: int | None,
     ) -> tuple[list[tuple[str, Item]], str | None]:
         """Up to ``wanted_count`` matches in order, and the position to continue from when the read
-        budget ran out first (None when the source was read to its end or enough matched)."""
+        ``budget`` ran out first (None when the source was read to its end or enough matched)."""
         found: list[tuple[str, Item]] = []
         start = self.items.reads
-        chunk = wanted_count if not budget else min(MAX_READS_PER_PAGE, max(wanted_count, 100))
+        chunk = wanted_count if budget is None else min(MAX_READS_PER_PAGE, max(wanted_count, 100))
         for position, item in self.items.scan_partition(source.partition, bounds, chunk):
             if matches(item):
                 found.append((position, item))
                 if len(found) >= wanted_count:
                     return found, None
-            if budget and self.items.reads - start >= MAX_READS_PER_PAGE:
+            if budget is not None and self.items.reads - start >= budget:
                 return found, position
         return found, None
 
     def _count(self, source: Source, bounds: Range, wanted: ListingFilter) -> tuple[int, bool]:
-        """Matches in the source, reading at most MAX_COUNT_READS items (then a lower bound)."""
+        """Matches in the source, reading at most MAX_FIRST_READS items (then a lower bound)."""
         start, count = self.items.reads, 0
         for _, item in self.items.scan_partition(source.partition, bounds, chunk=1000):
             count += wanted.matches(item)
-            if self.items.reads - start >= MAX_COUNT_READS:
+            if self.items.reads - start >= MAX_FIRST_READS:
                 return count, False
         return count, True
 
@@ -277,7 +279,7 @@ class GalleryListing:
         state = _parse_cursor(cursor)
         skip = 0 if cursor else (page - 1) * limit
         trashed = lambda item: not item.live  # noqa: E731
-        found, _ = self._collect(source, Range(after=state.position), trashed, skip + limit + 1, budget=False)
+        found, _ = self._collect(source, Range(after=state.position), trashed, skip + limit + 1, budget=None)
         found = found[skip:]
         page_items = found[:limit]
         more = len(found) > limit
