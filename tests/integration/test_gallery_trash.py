@@ -365,3 +365,17 @@ def test_another_team_cannot_trash_restore_or_erase_an_item(stack, team, other_t
     assert get(stack, other_team, f"{GALLERY}/trash")["items"] == []
     assert get(stack, other_team, f"{GALLERY}/facets")["trash"] == 0
     assert storage(stack, other_team)["used"] == 0
+
+
+def test_an_item_whose_files_are_already_gone_can_still_be_trashed_and_deleted(stack, team) -> None:
+    (item_id,) = stack.make_items(team, 1)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    for key in objects(f"teams/{team.team_id}/items/{item_id}/"):
+        s3.delete_object(Bucket=get_settings().media_bucket, Key=key)
+
+    trashed = stack.request("DELETE", f"{GALLERY}/{item_id}", key=team.key)
+    forever = stack.request("DELETE", f"{GALLERY}/{item_id}/forever", key=team.key)
+
+    assert trashed.status == 200, trashed.body
+    assert forever.status == 204
+    assert stack.request("GET", f"{GALLERY}/{item_id}", key=team.key).status == 404

@@ -75,14 +75,20 @@ class MediaStorage:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
 
-    def copy(self, source_key: str, target_key: str) -> None:
-        """Server-side copy (a new object: lifecycle ages count from now)."""
+    def copy(self, source_key: str, target_key: str) -> bool:
+        """Server-side copy (a new object: lifecycle ages count from now); False when the source
+        does not exist."""
         try:
             self.client.copy_object(
                 Bucket=self.bucket, Key=target_key, CopySource={"Bucket": self.bucket, "Key": source_key}
             )
-        except (BotoCoreError, ClientError) as exc:
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return False
             raise StorageUnavailable(f"Copying {source_key} failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"Copying {source_key} failed: {exc}") from exc
+        return True
 
     def delete_many(self, keys: list[str]) -> None:
         """Delete objects, 1,000 per call (DeleteObjects' limit); missing keys are not an error."""

@@ -56,9 +56,12 @@ class _ObjectMove(SideEffects):
 
     def before_write(self, changes: list[Change]) -> dict[str, ItemRefused]:
         def copy(change: Change) -> str | None:
+            """The item's id when it must not move: S3 failed, or a restore whose copies are gone.
+            Trashing an item whose objects are already missing still goes ahead (nothing to keep)."""
             try:
                 for source, target in _moves([change], into_trash=self.into_trash):
-                    self.storage.copy(source, target)
+                    if not self.storage.copy(source, target) and not self.into_trash:
+                        return change.item.id
             except StorageUnavailable:
                 return change.item.id
             return None
