@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ def _seed(team_id: str, size: int, collection_id: str, rng: random.Random) -> No
     effects = Effects()
     start_ms = 1_700_000_000_000
     for n in range(size):
-        created = clock.iso(clock.now().fromtimestamp((start_ms + n * 60_000) / 1000, tz=clock.now().tzinfo))
+        created = clock.iso(datetime.fromtimestamp((start_ms + n * 60_000) / 1000, tz=UTC))
         item = Item(
             id=f"gal_{n:026d}",
             team_id=team_id,
@@ -106,7 +106,8 @@ def _seed(team_id: str, size: int, collection_id: str, rng: random.Random) -> No
         dynamodb.update_item(**update)
 
 
-def _filters(collection_id: str) -> dict[str, Callable[[], Any]]:
+def _filters(collection_id: str) -> dict[str, Any]:
+    """Each common filter by name; None stands for the trash listing."""
     from galleria.items.listing import ListingFilter
 
     return {

@@ -11,10 +11,13 @@ class GalleriaError(Exception):
     status: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, **extra: Any) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        """``code`` overrides the class's code for a more precise one (e.g. ``too_many_ids``)."""
         super().__init__(message)
         self.message = message
         self.extra = extra
+        if code:
+            self.code = code
 
     @property
     def headers(self) -> dict[str, str]:
@@ -25,11 +28,6 @@ class GalleriaError(Exception):
 class InvalidRequest(GalleriaError):
     status = 400
     code = "invalid_request"
-
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
-        super().__init__(message, **extra)
-        if code:
-            self.code = code
 
 
 class InvalidImage(InvalidRequest):
@@ -129,8 +127,3 @@ class ServiceUnavailable(GalleriaError):
 
     status = 503
     code = "service_unavailable"
-
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
-        super().__init__(message, **extra)
-        if code:
-            self.code = code

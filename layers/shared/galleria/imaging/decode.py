@@ -33,7 +33,7 @@ ANIMATED = "Animated images are not supported; upload a still image"
 
 # What Pillow's decoders raise for damaged data. UnidentifiedImageError (an OSError) is handled
 # separately, before these.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error)
 _DATA_URL = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)(?P<params>(?:;[^,;]*)*);base64", re.IGNORECASE)
 _DATA_URL_HEADER_MAX = 256
 # Pillow reports MPO (a JPEG with extra pictures, common from phone cameras) as its own format.
@@ -67,7 +67,7 @@ def open_image(
     except InvalidImage:
         image.close()
         raise
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         image.close()
         raise InvalidImage(CORRUPT) from exc
     apply_orientation(image)
@@ -93,10 +93,10 @@ def open_lazily(
         try:
             image = Image.open(io.BytesIO(data), formats=plugins)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise InvalidImage(_bomb_message(str(exc), max_pixels)) from exc
+            raise InvalidImage(bomb_message(str(exc), max_pixels)) from exc
         except UnidentifiedImageError:
             raise InvalidImage(_unidentified_message(data, allowed_formats)) from None
-        except _DECODE_ERRORS as exc:
+        except DECODE_ERRORS as exc:
             raise InvalidImage(CORRUPT) from exc
     if image_format(image) not in allowed_formats:  # defensive: a plugin may report another name
         image.close()
@@ -125,7 +125,7 @@ def apply_orientation(image: Image.Image) -> None:
     """Rotate/flip in place per the EXIF Orientation tag; a malformed EXIF block is ignored."""
     try:
         ImageOps.exif_transpose(image, in_place=True)
-    except (*_DECODE_ERRORS, KeyError, UnicodeDecodeError):
+    except (*DECODE_ERRORS, KeyError, UnicodeDecodeError):
         return
 
 
@@ -195,7 +195,7 @@ def _unidentified_message(data: bytes, allowed_formats: frozenset[str]) -> str:
     return f"The data is not a recognised image; use {human_list(allowed_formats)}"
 
 
-def _bomb_message(pillow_message: str, max_pixels: int) -> str:
+def bomb_message(pillow_message: str, max_pixels: int) -> str:
     limit = f"the limit is {_trim(max_pixels / 1e6)} megapixels"
     match = re.search(r"\((\d+) pixels\)", pillow_message)
     if match is None:

@@ -102,6 +102,10 @@ class _Cursor:
     exact: bool = True
 
 
+def _trashed(item: Item) -> bool:
+    return not item.live
+
+
 def _parse_cursor(cursor: str | None) -> _Cursor:
     if cursor is None:
         return _Cursor()
@@ -278,8 +282,7 @@ class GalleryListing:
         source = Source(partition, self.counters.read(team_id, []).trash)
         state = _parse_cursor(cursor)
         skip = 0 if cursor else (page - 1) * limit
-        trashed = lambda item: not item.live  # noqa: E731
-        found, _ = self._collect(source, Range(after=state.position), trashed, skip + limit + 1, budget=None)
+        found, _ = self._collect(source, Range(after=state.position), _trashed, skip + limit + 1, budget=None)
         found = found[skip:]
         page_items = found[:limit]
         more = len(found) > limit

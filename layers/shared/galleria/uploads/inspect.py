@@ -140,8 +140,8 @@ def _pillow_errors_as_invalid(max_pixels: int) -> Iterator[None]:
         try:
             yield
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise InvalidImage(decode._bomb_message(str(exc), max_pixels)) from exc
-        except decode._DECODE_ERRORS as exc:
+            raise InvalidImage(decode.bomb_message(str(exc), max_pixels)) from exc
+        except decode.DECODE_ERRORS as exc:
             raise InvalidImage(decode.CORRUPT) from exc
 
 
