@@ -1,4 +1,4 @@
-"""API function: gallery items — list, facets, read, organise, trash, download — and storage."""
+"""API function: gallery items — list, facets, read, organise, trash, download — storage and uploads."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.app import create_resolver, current_principal, handle, json_response
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import facets_out, item_out, storage_out
+from galleria.api.presenters import facets_out, item_out, storage_out, upload_out, upload_status_out
 from galleria.api.schemas import (
     CollectionRef,
     FacetsOut,
@@ -24,11 +24,15 @@ from galleria.api.schemas import (
     ItemPatchIn,
     ItemRef,
     TrashedOut,
+    UploadIn,
+    UploadOut,
+    UploadStatusOut,
 )
 from galleria.auth import Principal
 from galleria.items.listing import ListingFilter, ListingPage, normalise_instant
 from galleria.items.service import GalleryService
 from galleria.tags import normalise_tags
+from galleria.uploads.service import UploadService
 
 logger = Logger()
 metrics = Metrics()
@@ -110,6 +114,20 @@ def list_trash(
 @app.get("/api/v1/gallery/storage")
 def get_storage(principal: CallerPrincipal) -> GalleryStorageOut:
     return storage_out(AccountsRepository().get_team(principal.team_id))
+
+
+@app.post("/api/v1/gallery/uploads")
+def start_upload(body: Annotated[UploadIn, Body()], principal: CallerPrincipal) -> Response[UploadOut]:
+    started = UploadService().start(
+        principal.team_id, filename=body.filename, content_type=body.content_type, size=body.size
+    )
+    return json_response(201, upload_out(started))
+
+
+@app.get("/api/v1/gallery/uploads/<itemId>")
+def get_upload(item_id: PathItemId, principal: CallerPrincipal) -> UploadStatusOut:
+    upload, item = UploadService().status(principal.team_id, item_id)
+    return upload_status_out(upload, item, _links())
 
 
 @app.get("/api/v1/gallery/<itemId>")

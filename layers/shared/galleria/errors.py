@@ -90,6 +90,11 @@ class StorageQuotaExceeded(GalleriaError):
         )
 
 
+class PayloadTooLarge(GalleriaError):
+    status = 413
+    code = "payload_too_large"
+
+
 class RateLimited(GalleriaError):
     """429; ``retry_after`` (seconds) becomes the Retry-After header, not a body field."""
 

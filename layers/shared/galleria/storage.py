@@ -13,11 +13,19 @@ from galleria.domain.items import Rendition
 
 PRESIGN_SECONDS = 15 * 60
 TRASH_PREFIX = "trash/"
+UPLOAD_PREFIX = "uploads/"
 _DELETE_BATCH = 1000
 # What presigned_put's URL must sign so S3 refuses a PUT of another type or size (SigV4 only:
 # SigV2 signs the type but never the length).
 _PUT_SIGNED_HEADERS = frozenset({"content-type", "content-length"})
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+}
 
 
 def extension_for(mime_type: str) -> str:
@@ -43,6 +51,29 @@ def tmp_object_key(team_id: str, group: str, name: str) -> str:
 def trash_object_key(key: str) -> str:
     """Where a trashed item's object waits: a copy under trash/, which expires after 30 days."""
     return f"{TRASH_PREFIX}{key}"
+
+
+def upload_object_key(team_id: str, item_id: str) -> str:
+    """Where a client PUTs an upload; the bucket tells the ingest worker when it arrives."""
+    return f"{UPLOAD_PREFIX}{team_id}/{item_id}"
+
+
+def upload_owner(key: str) -> tuple[str, str] | None:
+    """(team, item) of an upload_object_key; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 3 or f"{parts[0]}/" != UPLOAD_PREFIX or not all(parts[1:]):
+        return None
+    return parts[1], parts[2]
+
+
+def trashed_object_owner(key: str) -> tuple[str, str] | None:
+    """(team, item) of a trashed item's object (trash/teams/{team}/items/{item}/…); None otherwise."""
+    parts = key.split("/")
+    if len(parts) < 6 or f"{parts[0]}/" != TRASH_PREFIX or parts[1] != "teams" or parts[3] != "items":
+        return None
+    if not parts[2] or not parts[4]:
+        return None
+    return parts[2], parts[4]
 
 
 class StorageUnavailable(Exception):
@@ -89,6 +120,10 @@ class MediaStorage:
         except BotoCoreError as exc:
             raise StorageUnavailable(f"Copying {source_key} failed: {exc}") from exc
         return True
+
+    def delete(self, key: str) -> None:
+        """Missing keys are not an error (S3's DeleteObject is idempotent)."""
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def delete_many(self, keys: list[str]) -> None:
         """Delete objects, 1,000 per call (DeleteObjects' limit); missing keys are not an error."""

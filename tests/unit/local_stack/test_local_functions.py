@@ -26,10 +26,13 @@ def functions(project_root: Path) -> dict[str, FunctionSpec]:
         "GenerationQueue",
         PhysicalResource(ref="http://queue-url", attributes={"Arn": QUEUE_ARN, "QueueName": "q"}),
     )
-    resolver.register(
-        "GenerationDeadLetterQueue",
-        PhysicalResource(ref="http://dlq-url", attributes={"Arn": f"{QUEUE_ARN}-dlq", "QueueName": "dlq"}),
-    )
+    for queue in ("GenerationDeadLetterQueue", "IngestQueue", "IngestDeadLetterQueue"):
+        resolver.register(
+            queue,
+            PhysicalResource(
+                ref=f"http://{queue}", attributes={"Arn": f"{QUEUE_ARN}-{queue}", "QueueName": queue}
+            ),
+        )
     return {spec.logical_id: spec for spec in read_functions(template, resolver)}
 
 

@@ -37,7 +37,7 @@ def test_dead_letter_queues_are_created_before_the_queues_that_name_them(
     assert "GenerationDeadLetterAlarm" not in order
 
 
-def test_the_bucket_has_the_templates_four_lifecycle_rules(
+def test_the_bucket_has_the_templates_lifecycle_rules(
     provisioned: tuple[Resolver, list[str]], local_aws: LocalAws
 ) -> None:
     resolver, _ = provisioned
@@ -53,6 +53,12 @@ def test_the_bucket_has_the_templates_four_lifecycle_rules(
             "Status": "Enabled",
             "Filter": {"Prefix": ""},
             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        },
+        {
+            "ID": "expire-abandoned-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": "uploads/"},
+            "Expiration": {"Days": 1},
         },
         {
             "ID": "expire-exports",
@@ -127,6 +133,27 @@ def test_the_queue_redrives_to_its_dead_letter_queue(
     assert redrive == {"deadLetterTargetArn": dead_letters["Attributes"]["QueueArn"], "maxReceiveCount": 5}
     assert queue["Attributes"]["VisibilityTimeout"] == "1800"
     assert dead_letters["Attributes"]["MessageRetentionPeriod"] == "1209600"
+
+
+def test_uploads_and_trash_expiry_are_sent_to_the_ingest_queue(
+    provisioned: tuple[Resolver, list[str]], local_aws: LocalAws
+) -> None:
+    resolver, _ = provisioned
+    s3 = local_aws.client("s3")
+    ingest_arn = local_aws.client("sqs").get_queue_attributes(
+        QueueUrl=resolver.physical("IngestQueue").ref, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+
+    configurations = s3.get_bucket_notification_configuration(Bucket=resolver.physical("MediaBucket").ref)
+
+    routed = {
+        (tuple(c["Events"]), c["Filter"]["Key"]["FilterRules"][0]["Value"], c["QueueArn"])
+        for c in configurations["QueueConfigurations"]
+    }
+    assert routed == {
+        (("s3:ObjectCreated:*",), "uploads/", ingest_arn),
+        (("s3:LifecycleExpiration:*",), "trash/", ingest_arn),
+    }
 
 
 def test_the_signing_secret_is_generated_as_asked(

@@ -16,14 +16,18 @@ from galleria.api.schemas import (
     JobErrorOut,
     JobOut,
     RateLimitOut,
+    UploadOut,
+    UploadStatusOut,
 )
 from galleria.domain.collections import Collection
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobStatus
 from galleria.domain.teams import Team
+from galleria.domain.uploads import Upload
 from galleria.items.service import GalleryFacets
 from galleria.items.updates import ItemRefused
 from galleria.storage import MediaStorage
+from galleria.uploads.service import PresignedUpload
 
 TMP_LINK_SECONDS = 3600
 
@@ -69,7 +73,11 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
             }
         ),
         url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
-        thumbnail_url=links.media(item.team_id, item.id, Rendition.THUMB_512),
+        thumbnail_url=(
+            links.media(item.team_id, item.id, Rendition.THUMB_512)
+            if Rendition.THUMB_512 in item.object_keys
+            else None  # videos: no frame is decoded, so no thumbnail
+        ),
         generation=GenerationOut(**item.generation.model_dump()) if item.generation else None,
     )
 
@@ -180,3 +188,28 @@ def facets_out(facets: GalleryFacets) -> FacetsOut:
 
 def failed_out(failed: dict[str, ItemRefused]) -> list[FailedIdOut]:
     return [FailedIdOut(id=item_id, code=refusal.code) for item_id, refusal in failed.items()]
+
+
+def upload_out(started: PresignedUpload) -> UploadOut:
+    upload = started.upload
+    return UploadOut(
+        item_id=upload.item_id,
+        upload_url=started.url,
+        headers=started.headers,
+        expires_at=upload.url_expires_at,
+        status_url=f"/api/v1/gallery/uploads/{upload.item_id}",
+    )
+
+
+def upload_status_out(upload: Upload, item: Item | None, links: LinkBuilder) -> UploadStatusOut:
+    return UploadStatusOut(
+        item_id=upload.item_id,
+        status=upload.status.value,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        error=JobErrorOut(**upload.error.model_dump()) if upload.error else None,
+        item=item_out(item, links) if item else None,
+        created_at=upload.created_at,
+        updated_at=upload.updated_at,
+    )

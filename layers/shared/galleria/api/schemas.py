@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from galleria import ids
 from galleria.catalog import ASPECT_RATIOS, STYLE_PRESETS
+from galleria.domain.uploads import MAX_FILENAME_LENGTH, UPLOAD_KINDS
 from galleria.errors import InvalidRequest
 from galleria.generation.spec import GenerationSpec
 from galleria.tags import normalise_tags
@@ -205,15 +206,15 @@ class ItemOut(ResponseModel):
     id: str
     type: str
     url: str
-    thumbnail_url: str
+    thumbnail_url: str | None
     prompt: str
     title: str | None
     model: str
     style_preset: str
     aspect_ratio: str
     seed: int | None
-    width: int
-    height: int
+    width: int | None  # None only for a video whose container does not state its size
+    height: int | None
     mime_type: str
     file_size: int
     tags: list[str]
@@ -377,3 +378,38 @@ class LedgerEntryOut(ResponseModel):
 class LedgerOut(ResponseModel):
     entries: list[LedgerEntryOut]
     next_cursor: str | None
+
+
+# --- uploads ---------------------------------------------------------------------------
+UploadContentType = Literal[tuple(UPLOAD_KINDS)]  # type: ignore[valid-type]
+# A file's name as the user sees it: no control characters (they would end up in the title).
+Filename = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_FILENAME_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+
+
+class UploadIn(RequestModel):
+    filename: Filename
+    content_type: UploadContentType
+    size: Annotated[int, Field(ge=1, le=5 * 1024**3)]  # S3's single-PUT maximum; the plan limits come after
+
+
+class UploadOut(ResponseModel):
+    item_id: str
+    upload_url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+    expires_at: str
+    status_url: str
+
+
+class UploadStatusOut(ResponseModel):
+    item_id: str
+    status: Literal["pending", "ready", "failed"]
+    filename: str
+    content_type: str
+    size: int
+    error: JobErrorOut | None
+    item: ItemOut | None  # once ready (and while the item is not deleted for good)
+    created_at: str
+    updated_at: str

@@ -36,8 +36,8 @@ class Item(BaseModel):
     style_preset: str = "none"
     aspect_ratio: str = "1:1"
     seed: int | None = None
-    width: int
-    height: int
+    width: int | None  # None only for a video whose container does not state its size
+    height: int | None
     mime_type: str
     file_size: int
     tags: list[str] = Field(default_factory=list)

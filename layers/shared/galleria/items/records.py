@@ -49,6 +49,15 @@ def item_key(team_id: str, item_id: str) -> dict[str, Any]:
     return {"pk": {"S": team_partition(team_id)}, "sk": {"S": f"ITEM#{item_id}"}}
 
 
+def item_owner(key: dict[str, Any]) -> tuple[str, str]:
+    """(team, item) of an item record's key (an index's KEYS_ONLY projection has nothing else)."""
+    return key["pk"]["S"].removeprefix("TEAM#"), key["sk"]["S"].removeprefix("ITEM#")
+
+
+def purge_partition(shard: int) -> str:
+    return f"PURGE#{shard}"
+
+
 def index_keys(item: Item) -> dict[str, str]:
     """The index attributes ``item`` carries in its current state."""
     team = team_partition(item.team_id)
@@ -63,7 +72,7 @@ def index_keys(item: Item) -> dict[str, str]:
     else:
         keys["trashPk"] = team
         keys[TRASH_SORT] = f"{item.deleted_at}#{item.id}"
-        keys["purgePk"] = f"PURGE#{zlib.crc32(item.id.encode()) % PURGE_SHARDS}"
+        keys["purgePk"] = purge_partition(zlib.crc32(item.id.encode()) % PURGE_SHARDS)
         keys[PURGE_SORT] = f"{item.purge_at}#{item.id}"
     return keys
 

@@ -15,7 +15,7 @@ from galleria.config import get_settings
 from galleria.domain.items import Item
 from galleria.errors import NotFound
 from galleria.items.memberships import ITEM_ID
-from galleria.items.records import from_record, item_key
+from galleria.items.records import PURGE_INDEX, from_record, item_key, item_owner, purge_partition
 
 _BATCH_GET_LIMIT = 100  # BatchGetItem's maximum keys per call
 
@@ -130,6 +130,28 @@ class ItemsRepository:
                 return
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
             query["Limit"] = chunk
+
+    def due_for_purge(self, shard: int, until: str, page_size: int = 100) -> Iterator[list[tuple[str, str]]]:
+        """(team, item) of trashed items whose purgeAt is at or before ``until``, oldest first,
+        a page at a time, from one shard of the purge index."""
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": PURGE_INDEX,
+            "KeyConditionExpression": "purgePk = :shard AND purgeSk <= :until",
+            "ExpressionAttributeValues": {
+                ":shard": {"S": purge_partition(shard)},
+                ":until": {"S": f"{until}#~"},  # '~' sorts after every id character
+            },
+            "Limit": page_size,
+        }
+        while True:
+            response = self.client.query(**query)
+            self.reads += response.get("ScannedCount", len(response["Items"]))
+            if response["Items"]:
+                yield [item_owner(record) for record in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _resolve(self, partition: Partition, records: list[dict[str, Any]]) -> Iterator[tuple[str, Item]]:
         positions = [record[partition.sort_attribute]["S"] for record in records]

@@ -1,0 +1,23 @@
+"""Scheduled function: removes trashed items past their purgeAt that are still there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from galleria.items.purge import TrashPurge
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = TrashPurge().sweep(time_left=lambda: context.get_remaining_time_in_millis() / 1000)
+    metrics.add_metric(name="ItemsPurged", unit=MetricUnit.Count, value=report.purged)
+    logger.info("Trash purge finished", extra={"purged": report.purged, "finished": report.finished})
+    return {"purged": report.purged, "finished": report.finished}

@@ -1,0 +1,158 @@
+"""The ingest worker's upload side: an uploaded file becomes a gallery item, or is refused.
+
+S3 tells us an object arrived under uploads/ (through SQS, at least once, and twice for a
+multipart upload). The file is judged by its bytes, never its name or declared type; a valid one
+is copied to the item's place with thumbnails (images), the item is written with the team's usage
+in one transaction, and only then is the upload object removed. Any step may run again: the item
+write is conditional on the item not existing, and the upload's outcome is recorded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from math import gcd
+from pathlib import PurePath
+
+from aws_lambda_powertools import Logger
+
+from galleria import clock
+from galleria.accounts.repository import AccountsRepository
+from galleria.domain.items import Item, Rendition
+from galleria.domain.jobs import JobError
+from galleria.domain.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, UPLOAD_MODEL, Upload, UploadStatus
+from galleria.errors import InvalidImage
+from galleria.items.changes import Change
+from galleria.items.repository import ItemsRepository
+from galleria.items.writer import ItemWriter
+from galleria.storage import MediaStorage, item_object_key, upload_owner
+from galleria.transactions import TransactionCancelled
+from galleria.uploads.inspect import MediaInfo, inspect_media
+from galleria.uploads.repository import UploadsRepository
+
+logger = Logger(child=True)
+
+THUMBNAIL_SIZES = (512, 256)
+
+
+class UploadRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.error = JobError(code=code, message=message)
+
+
+def aspect_ratio_label(width: int | None, height: int | None) -> str:
+    """``16:9`` for 1920x1080; ``unknown`` when a video's container does not say."""
+    if not width or not height:
+        return "unknown"
+    divisor = gcd(width, height)
+    return f"{width // divisor}:{height // divisor}"
+
+
+class UploadIngest:
+    def __init__(
+        self,
+        uploads: UploadsRepository | None = None,
+        items: ItemsRepository | None = None,
+        accounts: AccountsRepository | None = None,
+        storage: MediaStorage | None = None,
+    ) -> None:
+        self.uploads = uploads or UploadsRepository()
+        self.items = items or ItemsRepository()
+        self.accounts = accounts or AccountsRepository()
+        self.storage = storage or MediaStorage()
+        self.writer = ItemWriter(self.items.table, accounts=self.accounts)
+
+    def object_created(self, key: str, size: int) -> UploadStatus | None:
+        """Handle one arrived upload object; returns the upload's status (None: not an upload of ours)."""
+        owner = upload_owner(key)
+        upload = self.uploads.find(owner[1]) if owner else None
+        if upload is None or (upload.team_id, upload.item_id) != owner or upload.object_key != key:
+            # Not handed out by us, or its record expired: nothing will ever claim it.
+            logger.warning("Deleting an unexpected upload object", extra={"key": key})
+            self.storage.delete(key)
+            return None
+        if upload.status is not UploadStatus.PENDING:
+            self.storage.delete(key)  # a redelivered event, or a second PUT to a settled upload
+            return upload.status
+        try:
+            item = self._make_item(upload, size)
+        except UploadRefused as refusal:
+            self.storage.delete(key)
+            self.uploads.settle(upload.item_id, UploadStatus.FAILED, clock.now_iso(), refusal.error)
+            logger.info("Upload refused", extra={"item_id": upload.item_id, "reason": str(refusal)})
+            return UploadStatus.FAILED
+        self.uploads.settle(item.id, UploadStatus.READY, clock.now_iso())
+        self.storage.delete(key)
+        return UploadStatus.READY
+
+    def _make_item(self, upload: Upload, size: int) -> Item:
+        ceiling = max(MAX_UPLOAD_BYTES.values())
+        if size > ceiling:  # checked before reading: nothing this large is ever held in memory
+            raise UploadRefused("payload_too_large", f"The file is {size} bytes; the limit is {ceiling}")
+        data = self.storage.get(upload.object_key)
+        try:
+            info = inspect_media(data, max_bytes=ceiling, max_pixels=MAX_UPLOAD_PIXELS)
+        except InvalidImage as exc:
+            raise UploadRefused(InvalidImage.code, str(exc)) from exc
+        if len(data) > MAX_UPLOAD_BYTES[info.kind]:
+            limit_mb = MAX_UPLOAD_BYTES[info.kind] // (1024 * 1024)
+            raise UploadRefused("payload_too_large", f"A {info.kind} upload may be at most {limit_mb} MB")
+        self._check_quota(upload.team_id, len(data))
+
+        keys, stored_bytes = self._store(upload, info, data)
+        team = self.accounts.get_team(upload.team_id)
+        now = clock.now_iso()
+        item = Item(
+            id=upload.item_id,
+            team_id=upload.team_id,
+            type=info.kind,
+            prompt="",
+            title=PurePath(upload.filename).stem or None,
+            model=UPLOAD_MODEL,
+            aspect_ratio=aspect_ratio_label(info.width, info.height),
+            width=info.width,
+            height=info.height,
+            mime_type=info.mime_type,
+            file_size=len(data),
+            visibility=team.limits.default_visibility,
+            source="uploaded",
+            sha256=hashlib.sha256(data).hexdigest(),
+            object_keys=keys,
+            storage_bytes=stored_bytes,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            self.writer.write(upload.team_id, [Change(None, item)])
+        except TransactionCancelled as exc:
+            if not exc.failed_condition(0):
+                raise
+            item = self.items.get(upload.team_id, upload.item_id)  # written by an earlier delivery
+        return item
+
+    def _check_quota(self, team_id: str, size: int) -> None:
+        """Checked again on arrival: other uploads may have filled the gallery since the URL was made."""
+        team = self.accounts.get_team(team_id)
+        limit = team.limits.storage_bytes
+        if limit is not None and team.storage_used + size > limit:
+            raise UploadRefused(
+                "storage_quota_exceeded",
+                f"The gallery uses {team.storage_used} of {limit} bytes; this {size}-byte file does not fit",
+            )
+
+    def _store(self, upload: Upload, info: MediaInfo, data: bytes) -> tuple[dict[Rendition, str], int]:
+        """The original (a server-side copy, byte for byte) and, for images, WebP thumbnails."""
+        original = item_object_key(upload.team_id, upload.item_id, Rendition.ORIGINAL, info.mime_type)
+        keys = {Rendition.ORIGINAL: original}
+        if not self.storage.copy(upload.object_key, keys[Rendition.ORIGINAL]):
+            raise RuntimeError(f"{upload.object_key} vanished while it was being ingested")
+        stored = len(data)
+        if info.kind == "image":
+            from galleria.imaging.thumbnails import make_thumbnails
+
+            for size, thumbnail in make_thumbnails(data, sizes=THUMBNAIL_SIZES).items():
+                rendition = Rendition(f"thumb-{size}")
+                keys[rendition] = item_object_key(upload.team_id, upload.item_id, rendition, "image/webp")
+                self.storage.put(keys[rendition], thumbnail, "image/webp")
+                stored += len(thumbnail)
+        return keys, stored

@@ -1,0 +1,72 @@
+"""Data access for uploads' pending state: records in the jobs table, keyed by the item id.
+
+They share the jobs table's lifetime (its TTL removes them a week after creation): an upload is a
+short job of the ingest worker, and its status stays readable for a while after it settled.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from galleria import aws, dynamo
+from galleria.config import get_settings
+from galleria.domain.jobs import JobError
+from galleria.domain.uploads import Upload, UploadStatus
+from galleria.errors import NotFound
+from galleria.jobs.repository import JOB_TTL_SECONDS, job_key
+
+
+class UploadsRepository:
+    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
+        self.table = table_name or get_settings().jobs_table
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("dynamodb")
+
+    def put_new(self, upload: Upload) -> None:
+        record = {
+            "id": upload.item_id,
+            **upload.model_dump(mode="json"),
+            "expiresAt": int(time.time()) + JOB_TTL_SECONDS,
+        }
+        self.client.put_item(
+            TableName=self.table,
+            Item=dynamo.serialize(record),
+            ConditionExpression="attribute_not_exists(id)",
+        )
+
+    def find(self, item_id: str) -> Upload | None:
+        response = self.client.get_item(TableName=self.table, Key=job_key(item_id), ConsistentRead=True)
+        if "Item" not in response:
+            return None
+        record = dynamo.deserialize(response["Item"])
+        return Upload.model_validate(record) if "object_key" in record else None
+
+    def get_for_team(self, team_id: str, item_id: str) -> Upload:
+        upload = self.find(item_id)
+        if upload is None or upload.team_id != team_id:
+            raise NotFound(f"Upload {item_id} not found")
+        return upload
+
+    def settle(self, item_id: str, status: UploadStatus, now: str, error: JobError | None = None) -> bool:
+        """Record the outcome once; False when it was already recorded (a redelivered event)."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=job_key(item_id),
+                UpdateExpression="SET #status = :status, #error = :error, updated_at = :now",
+                ConditionExpression="#status = :pending",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={
+                    ":status": {"S": status.value},
+                    ":error": dynamo.value(error.model_dump() if error else None),
+                    ":pending": {"S": UploadStatus.PENDING.value},
+                    ":now": {"S": now},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
