@@ -172,7 +172,7 @@ def delete_forever(item_id: PathItemId, principal: CallerPrincipal):  # 204: no 
 def download_item(
     item_id: PathItemId,
     principal: CallerPrincipal,
-    format: Annotated[Literal["png", "jpeg", "webp", "original"], Query()] = "png",
+    format: Annotated[Literal["png", "jpeg", "webp", "original"] | None, Query()] = None,
 ):  # binary or a redirect: no response model to validate against
     download = GalleryService().download(principal.team_id, item_id, format)
     disposition = {"Content-Disposition": f'attachment; filename="{download.filename}"'}

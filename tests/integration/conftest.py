@@ -23,13 +23,13 @@ from moto.dynamodb.responses import DynamoHandler
 
 from galleria import aws
 from galleria.accounts import admin
-from galleria.accounts.repository import AccountsRepository
+from galleria.accounts.repository import AccountsRepository, team_key
 from galleria.config import get_settings
 from galleria.domain.teams import Plan
 from galleria_local.emulated import declare_emulated_resources
 from galleria_local.functions import FunctionSpec, read_functions
 from galleria_local.intrinsics import Resolver
-from galleria_local.provision import provision
+from galleria_local.provision import local_name, provision
 from galleria_local.routes import RouteTable
 from galleria_local.template import load_template
 
@@ -132,8 +132,16 @@ class Stack:
 
     def run_workers(self) -> int:
         """Feed every message waiting on the generation queue to the worker; returns how many ran."""
+        return self._drain(get_settings().generation_queue_url, "GenerationWorkerFunction")
+
+    def run_ingest(self) -> int:
+        """Feed every bucket event waiting on the ingest queue to the ingest worker."""
         sqs = boto3.client("sqs", region_name="us-east-1")
-        queue_url = get_settings().generation_queue_url
+        queue_url = sqs.get_queue_url(QueueName=local_name("IngestQueue"))["QueueUrl"]
+        return self._drain(queue_url, "IngestWorkerFunction")
+
+    def _drain(self, queue_url: str, function: str) -> int:
+        sqs = boto3.client("sqs", region_name="us-east-1")
         handled = 0
         while True:
             messages = sqs.receive_message(
@@ -141,7 +149,7 @@ class Stack:
             ).get("Messages", [])
             if not messages:
                 return handled
-            result = self.handler("GenerationWorkerFunction")(sqs_event(messages), LambdaContext())
+            result = self.handler(function)(sqs_event(messages), LambdaContext())
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             for message in messages:
                 if message["MessageId"] not in failed:
@@ -300,6 +308,17 @@ def team(stack: Stack) -> TeamKey:
 @pytest.fixture
 def other_team(stack: Stack) -> TeamKey:
     return _make_team()
+
+
+def fill_storage(team_id: str, used: int) -> None:
+    """Set the team's stored bytes as if other images took that much room."""
+    repo = AccountsRepository()
+    repo.client.update_item(
+        TableName=repo.table,
+        Key=team_key(team_id),
+        UpdateExpression="SET storage_used = :used",
+        ExpressionAttributeValues={":used": {"N": str(used)}},
+    )
 
 
 @pytest.fixture

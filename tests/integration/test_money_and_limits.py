@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import fill_storage
 
-from galleria.accounts.repository import AccountsRepository, team_key
+from galleria.accounts.repository import AccountsRepository
 from galleria.domain.teams import GIB, Plan
 
 GENERATE = "/api/v1/generate-image"
@@ -110,19 +111,9 @@ def test_rate_limits_are_per_team(stack, make_team) -> None:
     assert stack.request("POST", GENERATE, key=quiet.key, json_body=ASYNC).status == 202
 
 
-def _fill_storage(team_id: str, used: int) -> None:
-    repo = AccountsRepository()
-    repo.client.update_item(
-        TableName=repo.table,
-        Key=team_key(team_id),
-        UpdateExpression="SET storage_used = :used",
-        ExpressionAttributeValues={":used": {"N": str(used)}},
-    )
-
-
 def test_a_full_gallery_answers_413_before_charging(stack, make_team) -> None:
     free = make_team(plan=Plan.FREE, credits=100)
-    _fill_storage(free.team_id, GIB - 1024)
+    fill_storage(free.team_id, GIB - 1024)
 
     response = stack.request("POST", GENERATE, key=free.key, json_body=ASYNC)
 
@@ -135,14 +126,14 @@ def test_a_full_gallery_answers_413_before_charging(stack, make_team) -> None:
 
 def test_a_full_gallery_can_still_generate_images_it_does_not_keep(stack, make_team) -> None:
     free = make_team(plan=Plan.FREE, credits=100)
-    _fill_storage(free.team_id, GIB + 1)
+    fill_storage(free.team_id, GIB + 1)
     response = stack.request("POST", GENERATE, key=free.key, json_body={**ASYNC, "saveToGallery": False})
     assert response.status == 202
 
 
 def test_enterprise_storage_is_unlimited(stack, make_team) -> None:
     big = make_team(plan=Plan.ENTERPRISE, credits=100)
-    _fill_storage(big.team_id, 500 * GIB)
+    fill_storage(big.team_id, 500 * GIB)
     assert stack.request("POST", GENERATE, key=big.key, json_body=ASYNC).status == 202
 
 

@@ -12,6 +12,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from media_samples import box, ftyp, full_box, mp4, tkhd, trak
 from PIL import Image, ImageFile
 
 from galleria.errors import InvalidImage
@@ -167,37 +168,6 @@ def test_an_image_over_the_pixel_limit_is_refused_before_decoding(monkeypatch: p
 
 
 # MP4
-
-
-def box(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", 8 + len(payload)) + kind + payload
-
-
-def full_box(kind: bytes, version: int, payload: bytes) -> bytes:
-    return box(kind, bytes([version, 0, 0, 0]) + payload)
-
-
-def ftyp(major: bytes = b"isom", compatible: bytes = b"isomiso2avc1mp41") -> bytes:
-    return box(b"ftyp", major + b"\x00\x00\x02\x00" + compatible)
-
-
-def tkhd(width: int, height: int, version: int = 0) -> bytes:
-    # creation, modification, track id, reserved, duration: 32-bit in version 0, some 64-bit in 1
-    times = struct.pack(">IIIII" if version == 0 else ">QQIIQ", 0, 0, 1, 0, 0)
-    layer_volume = bytes(8) + struct.pack(">hhhH", 0, 0, 0x0100, 0)
-    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-    return full_box(
-        b"tkhd", version, times + layer_volume + matrix + struct.pack(">II", width << 16, height << 16)
-    )
-
-
-def trak(handler: bytes, header: bytes) -> bytes:
-    hdlr = full_box(b"hdlr", 0, bytes(4) + handler + bytes(12) + b"\x00")
-    return box(b"trak", header + box(b"mdia", hdlr))
-
-
-def mp4(*tracks: bytes) -> bytes:
-    return ftyp() + box(b"moov", b"".join(tracks)) + box(b"mdat", bytes(64))
 
 
 def test_an_mp4_gives_its_video_track_size() -> None:

@@ -157,7 +157,11 @@ class GenerationService:
     def submit(self, team_id: str, model: ModelInfo, spec: GenerationSpec, source: SourceImage | None) -> Job:
         """Reserve the credits and create the job in one transaction, then queue it."""
         if spec.source_item_id:
-            self.items.get(team_id, spec.source_item_id)  # another team's id is simply not found
+            source_item = self.items.get(team_id, spec.source_item_id)  # another team's: not found
+            if source_item.type != "image":
+                raise InvalidImage(
+                    f"sourceItemId {spec.source_item_id} is a {source_item.type}; use an image"
+                )
         if spec.collection_id:
             self.collections.get(team_id, spec.collection_id)
         cost = model.price_per_image * spec.num_images

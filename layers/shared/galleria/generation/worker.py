@@ -25,6 +25,7 @@ from galleria.domain.items import GenerationRecord, Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobError, JobStatus
 from galleria.domain.teams import Team
 from galleria.generation.spec import GenerationSpec
+from galleria.imaging.formats import MIME_BY_FORMAT
 from galleria.items.changes import Change
 from galleria.items.repository import ItemsRepository
 from galleria.items.writer import ItemWriter
@@ -291,7 +292,12 @@ class GenerationWorker:
         item = self.items.find(job.team_id, spec.source_item_id)
         if item is None:
             return None
-        return self.storage.get(item.object_keys[Rendition.ORIGINAL])
+        original = self.storage.get(item.object_keys[Rendition.ORIGINAL])
+        if item.mime_type not in MIME_BY_FORMAT.values():  # an uploaded GIF: providers take its first frame
+            from galleria.imaging.convert import convert_image
+
+            original, _ = convert_image(original, "png")
+        return original
 
     # --- outcome -----------------------------------------------------------------------
     def _finish(self, job: Job, outcomes: list[ImageResult | JobError]) -> Job:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from PIL import Image, PngImagePlugin
 
 from galleria.imaging.decode import (
+    STORED_FORMATS,
     STORED_MAX_BYTES,
     STORED_MAX_PIXELS,
     image_format,
@@ -64,9 +65,12 @@ def convert_image(
     thing. Metadata travels where the target format has room for it: ICC, EXIF and XMP in all
     three, PNG text chunks only to PNG, JPEG comments only to JPEG. ``strip_metadata`` keeps only
     the ICC profile, which is needed to show colours correctly and says nothing about the user.
-    The default limits suit our own stored originals; pass the user limits for uploaded bytes.
+    The default limits suit our own stored originals; pass the user limits for uploaded bytes. An
+    animated original (an uploaded GIF) converts as its first frame.
     """
-    image = open_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    image = open_image(
+        data, max_bytes=max_bytes, max_pixels=max_pixels, allowed_formats=STORED_FORMATS, allow_animated=True
+    )
     metadata = _read_metadata(image, strip=strip_metadata)
     buffer = io.BytesIO()
     if fmt == "png":

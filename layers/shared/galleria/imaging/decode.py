@@ -27,6 +27,8 @@ DEFAULT_MAX_PIXELS = 40_000_000
 # threshold (Image.MAX_IMAGE_PIXELS, ~89.5 MP).
 STORED_MAX_BYTES = 64 * MB
 STORED_MAX_PIXELS = 80_000_000
+# Stored originals may also be uploaded GIFs (read as their first frame).
+STORED_FORMATS = DEFAULT_FORMATS | {"GIF"}
 
 CORRUPT = "The image is truncated or corrupt"
 ANIMATED = "Animated images are not supported; upload a still image"

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from PIL import Image
 
 from galleria.imaging.decode import (
+    STORED_FORMATS,
     STORED_MAX_BYTES,
     STORED_MAX_PIXELS,
     apply_orientation,
@@ -56,6 +57,7 @@ def make_thumbnails(data: bytes, sizes: Iterable[int] = DEFAULT_SIZES) -> dict[i
         data,
         max_bytes=STORED_MAX_BYTES,
         max_pixels=STORED_MAX_PIXELS,
+        allowed_formats=STORED_FORMATS,
         allow_animated=True,
         draft=round(ordered[0] * REDUCING_GAP),
     )

@@ -53,12 +53,12 @@ class TrashPurge:
         items: ItemsRepository | None = None,
         updater: ItemUpdater | None = None,
         storage: MediaStorage | None = None,
-        now: Callable[[], datetime] = clock.now,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.items = items or ItemsRepository()
         self.updater = updater or ItemUpdater(self.items)
         self.storage = storage or MediaStorage()
-        self.now = now
+        self.now = now or clock.now
 
     def object_expired(self, key: str) -> bool:
         """S3 expired a trash object: remove its item if it is due; True when it was removed."""

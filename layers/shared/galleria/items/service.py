@@ -132,27 +132,31 @@ class GalleryService:
         self._change_one(team_id, item_id, forever, Erasing(self.storage))
 
     # --- files -----------------------------------------------------------------------------
-    def download(self, team_id: str, item_id: str, fmt: str) -> Download:
+    def download(self, team_id: str, item_id: str, fmt: str | None) -> Download:
+        """The file as ``fmt`` (default: PNG for images, the original file for videos)."""
         item = self.items.get(team_id, item_id)
         if not item.live:
             raise NotFound(f"Gallery item {item_id} is in the trash; restore it to download it")
-        original = self.storage.get(item.object_keys[Rendition.ORIGINAL])
+        if item.type == "video" and fmt not in (None, "original"):
+            raise InvalidRequest(f"Gallery item {item_id} is a video; it downloads as format=original")
+        fmt = fmt or ("png" if item.type == "image" else "original")
+        key = item.object_keys[Rendition.ORIGINAL]
         if fmt == "original":
-            data, content_type = original, item.mime_type
-        else:
-            from galleria.imaging.convert import convert_image
+            filename = f"{item.id}.{extension_for(item.mime_type)}"
+            if item.file_size > MAX_INLINE_DOWNLOAD_BYTES:  # no need to read what goes out as a link
+                return self._redirect(key, filename, item.mime_type)
+            return Download(filename=filename, content_type=item.mime_type, data=self.storage.get(key))
 
-            data, content_type = convert_image(original, fmt)  # type: ignore[arg-type]
-        extension = extension_for(content_type)
-        filename = f"{item.id}.{extension}"
+        from galleria.imaging.convert import convert_image
+
+        data, content_type = convert_image(self.storage.get(key), fmt)  # type: ignore[arg-type]
+        filename = f"{item.id}.{extension_for(content_type)}"
         if len(data) <= MAX_INLINE_DOWNLOAD_BYTES:
             return Download(filename=filename, content_type=content_type, data=data)
-        key = item.object_keys[Rendition.ORIGINAL]
-        if fmt != "original":
-            key = tmp_object_key(team_id, "downloads", f"{item.id}.{extension}")
-            self.storage.put(key, data, content_type)
-        return Download(
-            filename=filename,
-            content_type=content_type,
-            redirect_url=self.storage.presigned_get(key, download_name=filename),
-        )
+        parked = tmp_object_key(team_id, "downloads", filename)
+        self.storage.put(parked, data, content_type)
+        return self._redirect(parked, filename, content_type)
+
+    def _redirect(self, key: str, filename: str, content_type: str) -> Download:
+        url = self.storage.presigned_get(key, download_name=filename)
+        return Download(filename=filename, content_type=content_type, redirect_url=url)

@@ -1,0 +1,316 @@
+"""Uploads: a presigned PUT, then the bucket's event through the ingest queue makes the item.
+
+The PUT itself goes through boto3 to the key the URL names (moto serves presigned URLs without
+checking them; what the URL signs is tested in tests/unit/test_storage_presign.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import boto3
+import pytest
+from conftest import LambdaContext, fill_storage, sqs_event
+from media_samples import image_bytes, mp4, tkhd, trak
+
+from galleria.config import get_settings
+from galleria.domain.teams import GIB, Plan
+from galleria.domain.uploads import MAX_UPLOAD_BYTES
+
+PNG = image_bytes("PNG", (80, 60))
+
+
+def s3() -> Any:
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def bucket_bytes(prefix: str = "") -> int:
+    objects = s3().list_objects_v2(Bucket=get_settings().media_bucket, Prefix=prefix).get("Contents", [])
+    return sum(obj["Size"] for obj in objects)
+
+
+def start(stack, team, filename: str = "holiday.png", content_type: str = "image/png", size: int = 0):
+    body = {"filename": filename, "contentType": content_type, "size": size or len(PNG)}
+    return stack.request("POST", "/api/v1/gallery/uploads", key=team.key, json_body=body)
+
+
+def put(started: dict[str, Any], data: bytes) -> None:
+    """PUT the bytes where the presigned URL points, with the headers it requires."""
+    key = unquote(urlsplit(started["uploadUrl"]).path.split("/", 2)[2])
+    s3().put_object(
+        Bucket=get_settings().media_bucket,
+        Key=key,
+        Body=data,
+        ContentType=started["headers"]["Content-Type"],
+    )
+
+
+def upload(stack, team, data: bytes, filename: str = "holiday.png", content_type: str = "image/png"):
+    started = start(stack, team, filename, content_type, len(data))
+    assert started.status == 201, started.body
+    put(started.json(), data)
+    stack.run_ingest()
+    return stack.request("GET", started.json()["statusUrl"], key=team.key).json()
+
+
+def test_starting_an_upload_hands_out_a_put_url_limited_to_the_declared_file(stack, team) -> None:
+    response = start(stack, team)
+
+    body = response.json()
+    assert response.status == 201
+    assert body["method"] == "PUT"
+    assert body["itemId"].startswith("gal_")
+    assert body["headers"] == {"Content-Type": "image/png", "Content-Length": str(len(PNG))}
+    assert "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost" in body["uploadUrl"]
+    expires_in = datetime.fromisoformat(body["expiresAt"]) - datetime.now(UTC)
+    assert timedelta(minutes=14) < expires_in <= timedelta(minutes=15)
+    status = stack.request("GET", body["statusUrl"], key=team.key).json()
+    assert (status["status"], status["item"], status["filename"]) == ("pending", None, "holiday.png")
+    # Nothing exists in the gallery until the file has arrived and been checked.
+    assert stack.request("GET", f"/api/v1/gallery/{body['itemId']}", key=team.key).status == 404
+
+
+def test_a_real_png_becomes_an_uploaded_item_with_thumbnails(stack, team) -> None:
+    status = upload(stack, team, PNG, filename="C:\\photos\\holiday.png")
+
+    assert status["status"] == "ready" and status["error"] is None
+    item = status["item"]
+    assert item["source"] == "uploaded"
+    assert (item["type"], item["mimeType"], item["width"], item["height"]) == ("image", "image/png", 80, 60)
+    assert (item["title"], item["prompt"], item["aspectRatio"]) == ("holiday", "", "4:3")
+    assert item["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert item["fileSize"] == len(PNG)
+    assert item["thumbnailUrl"]
+    listed = stack.request("GET", "/api/v1/gallery", key=team.key).json()
+    assert [i["id"] for i in listed["items"]] == [item["id"]]
+    download = stack.request(
+        "GET", f"/api/v1/gallery/{item['id']}/download", key=team.key, query={"format": "original"}
+    )
+    assert download.body == PNG  # stored byte for byte
+    facets = stack.request("GET", "/api/v1/gallery/facets", key=team.key).json()
+    assert facets["types"]["image"] == 1 and facets["models"] == {"upload": 1}
+    # The upload object is gone; what remains is the item's original and its two thumbnails.
+    assert bucket_bytes("uploads/") == 0
+    storage = stack.request("GET", "/api/v1/gallery/storage", key=team.key).json()
+    assert storage["used"] == bucket_bytes() and storage["itemCount"] == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mime_type", "frames"),
+    [("JPEG", "image/jpeg", 1), ("WEBP", "image/webp", 1), ("GIF", "image/gif", 3)],
+)
+def test_every_image_format_is_accepted(stack, team, fmt: str, mime_type: str, frames: int) -> None:
+    data = image_bytes(fmt, (40, 40), frames=frames)
+
+    item = upload(stack, team, data, filename=f"a.{fmt.lower()}", content_type=mime_type)["item"]
+
+    assert (item["mimeType"], item["width"], item["height"]) == (mime_type, 40, 40)
+    assert item["thumbnailUrl"]
+
+
+def test_the_content_decides_the_type_not_the_name_or_declared_type(stack, team) -> None:
+    jpeg = image_bytes("JPEG")
+
+    item = upload(stack, team, jpeg, filename="really.png", content_type="image/png")["item"]
+
+    assert item["mimeType"] == "image/jpeg"
+
+
+def test_a_text_file_named_png_is_refused_and_deleted(stack, team) -> None:
+    status = upload(stack, team, b"just some notes, not a picture\n" * 4, filename="notes.png")
+
+    assert status["status"] == "failed"
+    assert status["error"]["code"] == "invalid_image"
+    assert "not a recognised image or video" in status["error"]["message"]
+    assert status["item"] is None
+    assert stack.request("GET", f"/api/v1/gallery/{status['itemId']}", key=team.key).status == 404
+    assert bucket_bytes() == 0
+    storage = stack.request("GET", "/api/v1/gallery/storage", key=team.key).json()
+    assert (storage["used"], storage["itemCount"]) == (0, 0)
+
+
+def test_a_truncated_image_is_refused(stack, team) -> None:
+    status = upload(stack, team, PNG[: len(PNG) // 2])
+
+    assert status["status"] == "failed" and status["error"]["code"] == "invalid_image"
+
+
+def test_a_video_becomes_a_video_item_without_thumbnails(stack, team) -> None:
+    video = mp4(trak(b"vide", tkhd(1280, 720)))
+
+    status = upload(stack, team, video, filename="clip.mp4", content_type="video/mp4")
+
+    item = status["item"]
+    assert (item["type"], item["mimeType"], item["width"], item["height"]) == (
+        "video",
+        "video/mp4",
+        1280,
+        720,
+    )
+    assert item["aspectRatio"] == "16:9"
+    assert item["thumbnailUrl"] is None
+    assert stack.request("GET", "/api/v1/gallery", key=team.key, query={"type": "video"}).json()["total"] == 1
+    assert stack.request("GET", "/api/v1/gallery", key=team.key, query={"type": "image"}).json()["total"] == 0
+    assert stack.request("GET", "/api/v1/gallery/storage", key=team.key).json()["used"] == len(video)
+
+
+def test_a_video_downloads_as_itself_and_refuses_image_conversions(stack, team) -> None:
+    video = mp4(trak(b"vide", tkhd(640, 360)))
+    item_id = upload(stack, team, video, filename="clip.mp4", content_type="video/mp4")["itemId"]
+    path = f"/api/v1/gallery/{item_id}/download"
+
+    plain = stack.request("GET", path, key=team.key)
+    as_png = stack.request("GET", path, key=team.key, query={"format": "png"})
+
+    assert (plain.status, plain.body, plain.headers["content-type"]) == (200, video, "video/mp4")
+    assert 'filename="' + item_id + '.mp4"' in plain.headers["content-disposition"]
+    assert as_png.status == 400
+    assert "is a video" in as_png.json()["error"]
+
+
+def test_an_uploaded_gif_downloads_as_png_and_can_seed_a_generation(stack, team) -> None:
+    gif = image_bytes("GIF", (40, 30), frames=2)
+    item_id = upload(stack, team, gif, filename="loop.gif", content_type="image/gif")["itemId"]
+
+    download = stack.request("GET", f"/api/v1/gallery/{item_id}/download", key=team.key)
+    body = {"prompt": "the same, at night", "model": "local/procedural", "sourceItemId": item_id}
+    generated = stack.request(
+        "POST", "/api/v1/generate-image", key=team.key, json_body={**body, "async": True}
+    )
+    stack.run_workers()
+    job = stack.request("GET", f"/api/v1/jobs/{generated.json()['jobId']}", key=team.key).json()
+
+    assert download.body.startswith(b"\x89PNG")
+    assert job["status"] == "succeeded", job
+
+
+def test_a_video_cannot_seed_a_generation(stack, team) -> None:
+    video = mp4(trak(b"vide", tkhd(640, 360)))
+    item_id = upload(stack, team, video, filename="clip.mp4", content_type="video/mp4")["itemId"]
+    body = {"prompt": "a still of this", "model": "local/procedural", "sourceItemId": item_id}
+
+    response = stack.request("POST", "/api/v1/generate-image", key=team.key, json_body=body)
+
+    assert response.status == 400
+    assert response.json()["code"] == "invalid_image"
+    assert "is a video" in response.json()["error"]
+
+
+def test_an_oversized_upload_is_refused_before_a_url_is_issued(stack, team) -> None:
+    response = start(stack, team, size=MAX_UPLOAD_BYTES["image"] + 1)
+
+    assert response.status == 413
+    assert response.json()["code"] == "payload_too_large"
+    assert "30 MB" in response.json()["error"]
+
+
+def test_a_file_larger_than_its_kind_allows_is_refused_on_arrival(
+    stack, team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = start(stack, team).json()
+    monkeypatch.setitem(MAX_UPLOAD_BYTES, "image", len(PNG) - 1)  # the client PUT more than allowed
+    put(started, PNG)
+    stack.run_ingest()
+
+    status = stack.request("GET", started["statusUrl"], key=team.key).json()
+    assert (status["status"], status["error"]["code"]) == ("failed", "payload_too_large")
+    assert bucket_bytes() == 0
+
+
+def test_uploads_are_refused_when_the_plan_storage_is_full(stack, make_team) -> None:
+    team = make_team(plan=Plan.FREE)
+    started = start(stack, team).json()  # fits now
+    fill_storage(team.team_id, GIB - 10)  # then other uploads fill the gallery
+
+    refused = start(stack, team)
+    put(started, PNG)
+    stack.run_ingest()
+
+    assert refused.status == 413
+    assert refused.json()["code"] == "storage_quota_exceeded"
+    assert refused.json()["limit"] == GIB
+    status = stack.request("GET", started["statusUrl"], key=team.key).json()
+    assert (status["status"], status["error"]["code"]) == ("failed", "storage_quota_exceeded")
+    assert bucket_bytes() == 0
+
+
+def test_a_redelivered_event_creates_no_second_item(stack, team) -> None:
+    started = start(stack, team).json()
+    put(started, PNG)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue_url = sqs.get_queue_url(QueueName="galleria-IngestQueue")["QueueUrl"]
+    messages = [
+        m
+        for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+        if "Records" in m["Body"]
+    ]
+    handler = stack.handler("IngestWorkerFunction")
+    first = handler(sqs_event(messages), LambdaContext())
+    put(started, PNG)  # the file arrives again (a retried PUT) and its event is delivered again
+    second = handler(sqs_event(messages), LambdaContext())
+
+    assert first == second == {"batchItemFailures": []}
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 1
+    storage = stack.request("GET", "/api/v1/gallery/storage", key=team.key).json()
+    assert (storage["used"], storage["itemCount"]) == (bucket_bytes(), 1)
+    assert bucket_bytes("uploads/") == 0
+
+
+def test_a_multipart_upload_makes_one_item(stack, team) -> None:
+    started = start(stack, team).json()
+    key = unquote(urlsplit(started["uploadUrl"]).path.split("/", 2)[2])
+    bucket = get_settings().media_bucket
+    part = s3().create_multipart_upload(Bucket=bucket, Key=key, ContentType="image/png")
+    etag = s3().upload_part(Bucket=bucket, Key=key, UploadId=part["UploadId"], PartNumber=1, Body=PNG)["ETag"]
+    s3().complete_multipart_upload(
+        Bucket=bucket,
+        Key=key,
+        UploadId=part["UploadId"],
+        MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]},
+    )
+    stack.run_ingest()
+
+    status = stack.request("GET", started["statusUrl"], key=team.key).json()
+    assert status["status"] == "ready"
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 1
+
+
+def test_an_object_nobody_asked_for_is_deleted(stack, team) -> None:
+    bucket = get_settings().media_bucket
+    s3().put_object(Bucket=bucket, Key=f"uploads/{team.team_id}/gal_madeup", Body=PNG)
+    s3().put_object(Bucket=bucket, Key="uploads/stray.png", Body=PNG)
+
+    stack.run_ingest()
+
+    assert bucket_bytes() == 0
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 0
+
+
+def test_another_team_cannot_see_an_upload(stack, team, other_team) -> None:
+    started = start(stack, team).json()
+
+    response = stack.request("GET", started["statusUrl"], key=other_team.key)
+
+    assert response.status == 404
+    assert stack.request("GET", started["statusUrl"], key=team.key).json()["status"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"filename": "a.svg", "contentType": "image/svg+xml", "size": 10}, "contentType"),
+        ({"filename": "a.png", "contentType": "image/png", "size": 0}, "size"),
+        ({"filename": "a.png", "contentType": "image/png", "size": "10"}, "size"),
+        ({"filename": "", "contentType": "image/png", "size": 10}, "filename"),
+        ({"filename": "a\x00.png", "contentType": "image/png", "size": 10}, "filename"),
+        ({"filename": "a.png", "contentType": "image/png", "size": 10, "tags": []}, "tags"),
+    ],
+)
+def test_bad_upload_requests_are_refused_with_a_reason(stack, team, body: dict, field: str) -> None:
+    response = stack.request("POST", "/api/v1/gallery/uploads", key=team.key, json_body=body)
+
+    assert response.status == 400
+    assert field in response.json()["error"]
