@@ -51,11 +51,12 @@ class LambdaContext:
     log_group_name = "/aws/lambda/test"
     log_stream_name = "test"
 
-    def __init__(self) -> None:
+    def __init__(self, remaining_ms: int = 29_000) -> None:
         self.aws_request_id = str(uuid.uuid4())
+        self.remaining_ms = remaining_ms
 
     def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+        return self.remaining_ms
 
 
 @dataclass

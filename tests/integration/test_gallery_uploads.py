@@ -19,6 +19,7 @@ from media_samples import image_bytes, mp4, tkhd, trak
 from galleria.config import get_settings
 from galleria.domain.teams import GIB, Plan
 from galleria.domain.uploads import MAX_UPLOAD_BYTES
+from galleria.uploads import ingest
 
 PNG = image_bytes("PNG", (80, 60))
 
@@ -217,6 +218,18 @@ def test_a_file_larger_than_its_kind_allows_is_refused_on_arrival(
 
     status = stack.request("GET", started["statusUrl"], key=team.key).json()
     assert (status["status"], status["error"]["code"]) == ("failed", "payload_too_large")
+    assert bucket_bytes() == 0
+
+
+def test_an_image_over_the_pixel_limit_is_refused_from_its_header(
+    stack, team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "MAX_UPLOAD_PIXELS", 80 * 60 - 1)
+
+    status = upload(stack, team, PNG)
+
+    assert (status["status"], status["error"]["code"]) == ("failed", "invalid_image")
+    assert "80x60" in status["error"]["message"]
     assert bucket_bytes() == 0
 
 

@@ -25,11 +25,14 @@ EXPECTED_STATUS = {
 
 
 def _function_for(stack, event: dict) -> str:
+    if event.get("source") == "aws.events":
+        return "TrashPurgeFunction"
     if "Records" in event:
         queue = event["Records"][0]["eventSourceARN"].rsplit("-", 1)[-1]
         return {
             "GenerationQueue": "GenerationWorkerFunction",
             "GenerationDeadLetterQueue": "GenerationDeadLetterFunction",
+            "IngestQueue": "IngestWorkerFunction",
         }[queue]
     method, path = event["routeKey"].split(" ", 1)
     return next(
@@ -53,6 +56,9 @@ def test_sample_event_invokes_its_handler(stack, team, lambda_context, name: str
     result = stack.handler(_function_for(stack, event))(event, lambda_context)
 
     if "Records" in event:
-        assert result == {"batchItemFailures": []}  # an unknown job is dropped, not retried forever
+        # An unknown job, upload or trashed item is dropped, not retried forever.
+        assert result == {"batchItemFailures": []}
+    elif event.get("source") == "aws.events":
+        assert result == {"purged": 0, "finished": True}
     else:
         assert result["statusCode"] == EXPECTED_STATUS[name], result.get("body")

@@ -18,7 +18,10 @@ class _CfnLoader(yaml.SafeLoader):
     pass
 
 
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+# Intrinsics keep their scalar argument ("!GetAtt IngestQueue.Arn" reads "IngestQueue.Arn"), else None.
+_CfnLoader.add_multi_constructor(
+    "!", lambda loader, suffix, node: node.value if isinstance(node, yaml.ScalarNode) else None
+)
 
 
 def _template() -> dict:
@@ -83,7 +86,35 @@ def test_worker_gives_up_on_the_queues_last_delivery() -> None:
     assert worker_env["GENERATION_MAX_RECEIVE_COUNT"] == redrive["maxReceiveCount"]
 
 
-def test_queue_visibility_is_at_least_six_times_the_worker_timeout() -> None:
+def _queue_consumers() -> list[tuple[str, str]]:
+    """(function, queue) for every SQS event source in the template."""
+    return [
+        (function, event["Properties"]["Queue"].split(".")[0])
+        for function, properties in _functions().items()
+        for event in properties.get("Events", {}).values()
+        if event["Type"] == "SQS"
+    ]
+
+
+def test_every_worker_queue_allows_six_times_its_functions_timeout() -> None:
     resources = _template()["Resources"]
-    timeout = resources["GenerationWorkerFunction"]["Properties"]["Timeout"]
-    assert resources["GenerationQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+    consumers = _queue_consumers()
+
+    assert {queue for _, queue in consumers} >= {"GenerationQueue", "IngestQueue"}
+    for function, queue in consumers:
+        timeout = resources[function]["Properties"].get(
+            "Timeout", _template()["Globals"]["Function"]["Timeout"]
+        )
+        visibility = resources[queue]["Properties"].get("VisibilityTimeout", 30)
+        assert visibility >= 6 * timeout, (function, queue)
+
+
+def test_every_work_queue_has_a_dead_letter_queue_and_partial_batch_failures() -> None:
+    resources = _template()["Resources"]
+    for function, queue in _queue_consumers():
+        events = resources[function]["Properties"]["Events"].values()
+        assert all(
+            e["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"] for e in events
+        )
+        if not queue.endswith("DeadLetterQueue"):
+            assert resources[queue]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 3, queue
