@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 import boto3
 
 from galleria.config import get_settings
+from galleria.items.purge import TrashPurge
+from galleria.items.trash import ObjectMove
+from galleria.storage import MediaStorage, StorageUnavailable
 
 GALLERY = "/api/v1/gallery"
 MODEL = "local/procedural"
@@ -379,3 +382,58 @@ def test_an_item_whose_files_are_already_gone_can_still_be_trashed_and_deleted(s
     assert trashed.status == 200, trashed.body
     assert forever.status == 204
     assert stack.request("GET", f"{GALLERY}/{item_id}", key=team.key).status == 404
+
+
+def test_an_item_whose_trash_copies_expired_cannot_be_restored(stack, team) -> None:
+    (item_id,) = stack.make_items(team, 1)
+    trash(stack, team, item_id)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    expired = sorted(trashed_objects(team, item_id))
+    s3.delete_object(Bucket=get_settings().media_bucket, Key=expired[-1])  # S3 expired one of them
+
+    response = restore(stack, team, item_id)
+
+    assert response.status == 410
+    assert response.json()["code"] == "gone"
+    assert listed(stack, team, f"{GALLERY}/trash") == [item_id]
+    assert item_objects(team, item_id) == {}  # the copies back that did succeed were removed again
+
+
+def test_a_trash_that_fails_half_way_leaves_the_item_as_it_was(stack, team, monkeypatch) -> None:
+    (item_id,) = stack.make_items(team, 1)
+    before = item_objects(team, item_id)
+    real_copy = MediaStorage.copy
+    copies = []
+
+    def copy_then_fail(storage: MediaStorage, source: str, target: str) -> bool:
+        copies.append(source)
+        if len(copies) == 2:
+            raise StorageUnavailable("503 SlowDown")
+        return real_copy(storage, source, target)
+
+    monkeypatch.setattr(MediaStorage, "copy", copy_then_fail)
+    response = trash(stack, team, item_id)
+
+    assert response.status == 503 and response.json()["code"] == "storage_failed"
+    assert get(stack, team, f"{GALLERY}/{item_id}")["deletedAt"] is None
+    assert item_objects(team, item_id) == before
+    assert trashed_objects(team, item_id) == {}  # the one copy made was removed
+
+
+def test_a_restore_that_loses_to_the_purge_leaves_no_files_behind(stack, team, monkeypatch) -> None:
+    (item_id,) = stack.make_items(team, 1)
+    purge_at = trash(stack, team, item_id).json()["purgeAt"]
+    real_before_write = ObjectMove.before_write
+
+    def copy_back_then_purge(move: ObjectMove, changes: list) -> dict:
+        refusals = real_before_write(move, changes)
+        due = datetime.fromisoformat(purge_at.replace("Z", "+00:00")) + timedelta(minutes=1)
+        TrashPurge(now=lambda: due).sweep()  # the daily purge runs while the restore is under way
+        return refusals
+
+    monkeypatch.setattr(ObjectMove, "before_write", copy_back_then_purge)
+    response = restore(stack, team, item_id)
+
+    assert response.status == 404
+    assert item_objects(team, item_id) == {} and trashed_objects(team, item_id) == {}
+    assert storage(stack, team)["used"] == 0

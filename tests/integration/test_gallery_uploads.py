@@ -16,10 +16,13 @@ import pytest
 from conftest import LambdaContext, fill_storage, sqs_event
 from media_samples import image_bytes, mp4, tkhd, trak
 
+from galleria import clock
 from galleria.config import get_settings
 from galleria.domain.teams import GIB, Plan
-from galleria.domain.uploads import MAX_UPLOAD_BYTES
+from galleria.domain.uploads import INGEST_LEASE_SECONDS, MAX_UPLOAD_BYTES
+from galleria.storage import MediaStorage
 from galleria.uploads import ingest
+from galleria.uploads.repository import UploadsRepository
 
 PNG = image_bytes("PNG", (80, 60))
 
@@ -55,6 +58,24 @@ def upload(stack, team, data: bytes, filename: str = "holiday.png", content_type
     put(started.json(), data)
     stack.run_ingest()
     return stack.request("GET", started.json()["statusUrl"], key=team.key).json()
+
+
+def ingest_messages() -> list[dict[str, Any]]:
+    """The bucket events waiting on the ingest queue (S3's configuration test event left out)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue_url = sqs.get_queue_url(QueueName="galleria-IngestQueue")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return [m for m in messages if "Records" in m["Body"]]
+
+
+def storage_used(stack, team) -> int:
+    return stack.request("GET", "/api/v1/gallery/storage", key=team.key).json()["used"]
+
+
+def at(monkeypatch: pytest.MonkeyPatch, shift: timedelta) -> None:
+    """Move the service's clock ``shift`` from now."""
+    moment = clock.now() + shift
+    monkeypatch.setattr(clock, "now", lambda: moment)
 
 
 def test_starting_an_upload_hands_out_a_put_url_limited_to_the_declared_file(stack, team) -> None:
@@ -253,13 +274,7 @@ def test_uploads_are_refused_when_the_plan_storage_is_full(stack, make_team) -> 
 def test_a_redelivered_event_creates_no_second_item(stack, team) -> None:
     started = start(stack, team).json()
     put(started, PNG)
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    queue_url = sqs.get_queue_url(QueueName="galleria-IngestQueue")["QueueUrl"]
-    messages = [
-        m
-        for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
-        if "Records" in m["Body"]
-    ]
+    messages = ingest_messages()
     handler = stack.handler("IngestWorkerFunction")
     first = handler(sqs_event(messages), LambdaContext())
     put(started, PNG)  # the file arrives again (a retried PUT) and its event is delivered again
@@ -272,23 +287,103 @@ def test_a_redelivered_event_creates_no_second_item(stack, team) -> None:
     assert bucket_bytes("uploads/") == 0
 
 
-def test_a_multipart_upload_makes_one_item(stack, team) -> None:
+def test_a_run_that_stopped_after_writing_the_item_is_finished_by_the_next(
+    stack, make_team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = make_team(plan=Plan.FREE)
     started = start(stack, team).json()
-    key = unquote(urlsplit(started["uploadUrl"]).path.split("/", 2)[2])
-    bucket = get_settings().media_bucket
-    part = s3().create_multipart_upload(Bucket=bucket, Key=key, ContentType="image/png")
-    etag = s3().upload_part(Bucket=bucket, Key=key, UploadId=part["UploadId"], PartNumber=1, Body=PNG)["ETag"]
-    s3().complete_multipart_upload(
-        Bucket=bucket,
-        Key=key,
-        UploadId=part["UploadId"],
-        MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]},
+    put(started, PNG)
+    messages = ingest_messages()
+    real_settle = UploadsRepository.settle
+    monkeypatch.setattr(UploadsRepository, "settle", lambda *args, **kwargs: 1 / 0)  # the run dies here
+    handler = stack.handler("IngestWorkerFunction")
+
+    crashed = handler(sqs_event(messages), LambdaContext())
+    monkeypatch.setattr(UploadsRepository, "settle", real_settle)
+    counted, in_bucket = storage_used(stack, team), bucket_bytes()  # the item was written and counted
+    fill_storage(team.team_id, GIB - 1)  # then the gallery filled up: checking again would refuse it
+    at(monkeypatch, timedelta(seconds=INGEST_LEASE_SECONDS + 1))  # the dead run's lease runs out
+    retried = handler(sqs_event(messages), LambdaContext())
+
+    assert [f["itemIdentifier"] for f in crashed["batchItemFailures"]] == [messages[0]["MessageId"]]
+    assert counted == in_bucket - len(PNG)  # all but the upload object, which was still there
+    assert retried == {"batchItemFailures": []}
+    status = stack.request("GET", started["statusUrl"], key=team.key).json()
+    assert status["status"] == "ready" and status["item"]["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert storage_used(stack, team) == GIB - 1  # not counted a second time
+    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 1
+    assert bucket_bytes("uploads/") == 0
+
+
+def test_a_second_delivery_waits_while_a_run_holds_the_upload(stack, team, monkeypatch) -> None:
+    started = start(stack, team).json()
+    put(started, PNG)
+    assert UploadsRepository().claim(started["itemId"], clock.now())  # another run is at work
+    messages = ingest_messages()
+    handler = stack.handler("IngestWorkerFunction")
+
+    waiting = handler(sqs_event(messages), LambdaContext())
+    status = stack.request("GET", started["statusUrl"], key=team.key).json()["status"]
+    at(monkeypatch, timedelta(seconds=INGEST_LEASE_SECONDS + 1))  # that run died
+    taken_over = handler(sqs_event(messages), LambdaContext())
+
+    assert len(waiting["batchItemFailures"]) == 1 and status == "processing"
+    assert taken_over == {"batchItemFailures": []}
+    assert stack.request("GET", started["statusUrl"], key=team.key).json()["status"] == "ready"
+
+
+def test_the_item_keeps_the_bytes_that_were_checked(stack, team, monkeypatch) -> None:
+    started = start(stack, team).json()
+    put(started, PNG)
+    real_find = MediaStorage.find
+
+    def find_then_swap(storage: MediaStorage, key: str) -> bytes | None:
+        checked = real_find(storage, key)
+        put(started, b"<html>not what was checked</html>")  # a second PUT with the same URL
+        return checked
+
+    monkeypatch.setattr(MediaStorage, "find", find_then_swap)
+    stack.run_ingest()
+    monkeypatch.undo()
+
+    item = stack.request("GET", started["statusUrl"], key=team.key).json()["item"]
+    download = stack.request(
+        "GET", f"/api/v1/gallery/{item['id']}/download", key=team.key, query={"format": "original"}
     )
+    assert download.body == PNG
+    assert item["sha256"] == hashlib.sha256(PNG).hexdigest()
+
+
+def test_the_stored_original_is_served_as_what_it_is(stack, team) -> None:
+    video = mp4(trak(b"vide", tkhd(320, 240)))
+
+    item = upload(stack, team, video, filename="clip.png", content_type="image/png")["item"]
+
+    key = f"teams/{team.team_id}/items/{item['id']}/original.mp4"
+    head = s3().head_object(Bucket=get_settings().media_bucket, Key=key)
+    assert (item["mimeType"], head["ContentType"]) == ("video/mp4", "video/mp4")
+
+
+def test_an_upload_whose_file_is_gone_fails_with_a_reason(stack, team) -> None:
+    started = start(stack, team).json()
+    put(started, PNG)
+    s3().delete_object(Bucket=get_settings().media_bucket, Key=f"uploads/{team.team_id}/{started['itemId']}")
+
     stack.run_ingest()
 
     status = stack.request("GET", started["statusUrl"], key=team.key).json()
-    assert status["status"] == "ready"
-    assert stack.request("GET", "/api/v1/gallery", key=team.key).json()["total"] == 1
+    assert (status["status"], status["error"]["code"]) == ("failed", "upload_missing")
+
+
+def test_the_storage_check_on_arrival_counts_the_thumbnails(stack, make_team) -> None:
+    team = make_team(plan=Plan.FREE)
+    started = start(stack, team).json()
+    fill_storage(team.team_id, GIB - len(PNG))  # the original would just fit, its thumbnails not
+    put(started, PNG)
+    stack.run_ingest()
+
+    status = stack.request("GET", started["statusUrl"], key=team.key).json()
+    assert (status["status"], status["error"]["code"]) == ("failed", "storage_quota_exceeded")
 
 
 def test_an_object_nobody_asked_for_is_deleted(stack, team) -> None:

@@ -70,6 +70,11 @@ class Conflict(GalleriaError):
     code = "conflict"
 
 
+class Gone(GalleriaError):
+    status = 410
+    code = "gone"
+
+
 class IdempotencyKeyReused(GalleriaError):
     """The Idempotency-Key was used before with a different request body."""
 

@@ -98,6 +98,16 @@ class MediaStorage:
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
+    def find(self, key: str) -> bytes | None:
+        """The object's bytes, or None when it does not exist (S3 answers 404 to a caller allowed to
+        list the prefix, 403 otherwise: callers of find are granted s3:ListBucket on it)."""
+        try:
+            return self.get(key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+
     def presigned_get(
         self, key: str, *, seconds: int = PRESIGN_SECONDS, download_name: str | None = None
     ) -> str:

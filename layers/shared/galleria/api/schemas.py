@@ -405,7 +405,7 @@ class UploadOut(ResponseModel):
 
 class UploadStatusOut(ResponseModel):
     item_id: str
-    status: Literal["pending", "ready", "failed"]
+    status: Literal["pending", "processing", "ready", "failed"]
     filename: str
     content_type: str
     size: int

@@ -26,11 +26,15 @@ MAX_UPLOAD_BYTES: dict[str, int] = {"image": 30 * MB, "video": 200 * MB}
 MAX_UPLOAD_PIXELS = 40_000_000
 UPLOAD_URL_SECONDS = 15 * 60
 UPLOAD_MODEL = "upload"  # the `model` of an uploaded item: no model made it
+# How long one ingest run holds an upload: longer than the ingest worker's timeout (template.yaml),
+# so a second delivery waits for a run in progress, and takes over from one that crashed.
+INGEST_LEASE_SECONDS = 180
 MAX_FILENAME_LENGTH = 255
 
 
 class UploadStatus(StrEnum):
     PENDING = "pending"  # the URL is out; no valid file has arrived yet
+    PROCESSING = "processing"  # a file arrived and is being checked
     READY = "ready"  # the item exists
     FAILED = "failed"  # the file was refused (and deleted); ``error`` says why
 

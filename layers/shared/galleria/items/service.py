@@ -10,6 +10,7 @@ from galleria.domain.items import Item, Rendition
 from galleria.errors import (
     Conflict,
     GalleriaError,
+    Gone,
     InvalidRequest,
     NotFound,
     PlanUpgradeRequired,
@@ -54,6 +55,8 @@ def refusal_error(refusal: ItemRefused) -> GalleriaError:
         return Conflict(refusal.message)
     if refusal.code == "storage_failed":
         return ServiceUnavailable(refusal.message, code="storage_failed")
+    if refusal.code == "gone":
+        return Gone(refusal.message)
     return InvalidRequest(refusal.message, code=refusal.code)
 
 

@@ -7,6 +7,7 @@ originals only after it did: a failure at any step leaves the image where it was
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -17,6 +18,8 @@ from galleria.items.updates import ItemRefused, SideEffects
 from galleria.storage import MediaStorage, StorageUnavailable, trash_object_key
 
 TRASH_DAYS = 30
+MOVE_FAILED = ItemRefused("storage_failed", "Moving the image's files failed; nothing changed, try again")
+FILES_GONE = ItemRefused("gone", "The image's files have already left the trash; it cannot be restored")
 _COPY_THREADS = 16
 
 
@@ -47,7 +50,7 @@ def _moves(changes: list[Change], *, into_trash: bool) -> list[tuple[str, str]]:
     return [(key, trash_object_key(key)) if into_trash else (trash_object_key(key), key) for key in keys]
 
 
-class _ObjectMove(SideEffects):
+class ObjectMove(SideEffects):
     """Copy an item's objects before its record changes, delete the old copies after."""
 
     def __init__(self, storage: MediaStorage, *, into_trash: bool) -> None:
@@ -55,35 +58,42 @@ class _ObjectMove(SideEffects):
         self.into_trash = into_trash
 
     def before_write(self, changes: list[Change]) -> dict[str, ItemRefused]:
-        def copy(change: Change) -> str | None:
-            """The item's id when it must not move: S3 failed, or a restore whose copies are gone.
+        def copy(change: Change) -> ItemRefused | None:
+            """Why the item must not move: S3 failed, or a restore whose trash copies are gone.
             Trashing an item whose objects are already missing still goes ahead (nothing to keep)."""
             try:
                 for source, target in _moves([change], into_trash=self.into_trash):
                     if not self.storage.copy(source, target) and not self.into_trash:
-                        return change.item.id
+                        return FILES_GONE
             except StorageUnavailable:
-                return change.item.id
+                return MOVE_FAILED
             return None
 
         with ThreadPoolExecutor(_COPY_THREADS) as pool:
-            failed = [item_id for item_id in pool.map(copy, changes) if item_id]
-        refusal = ItemRefused("storage_failed", "Moving the image's files failed; nothing changed, try again")
-        return dict.fromkeys(failed, refusal)
+            refusals = dict(zip((change.item.id for change in changes), pool.map(copy, changes), strict=True))
+        return {item_id: refusal for item_id, refusal in refusals.items() if refusal}
 
     def after_write(self, changes: list[Change]) -> None:
         self.storage.delete_many([source for source, _ in _moves(changes, into_trash=self.into_trash)])
 
-    def abandon(self, changes: list[Change]) -> None:
-        self.storage.delete_many([target for _, target in _moves(changes, into_trash=self.into_trash)])
+    def abandon(self, changes: list[Change], current: Mapping[str, Item]) -> None:
+        """Remove copies made for moves that did not happen, unless the item now lives where they
+        are (another request made the same move): trash copies of an item in the trash, or
+        originals of a live item, are its files."""
+        stale = [
+            change
+            for change in changes
+            if change.item.id not in current or current[change.item.id].live == self.into_trash
+        ]
+        self.storage.delete_many([target for _, target in _moves(stale, into_trash=self.into_trash)])
 
 
 def trashing(storage: MediaStorage) -> SideEffects:
-    return _ObjectMove(storage, into_trash=True)
+    return ObjectMove(storage, into_trash=True)
 
 
 def restoring(storage: MediaStorage) -> SideEffects:
-    return _ObjectMove(storage, into_trash=False)
+    return ObjectMove(storage, into_trash=False)
 
 
 class Erasing(SideEffects):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from galleria import clock
@@ -47,8 +47,10 @@ class SideEffects:
     def after_write(self, changes: list[Change]) -> None:
         """Finish for the changes written."""
 
-    def abandon(self, changes: list[Change]) -> None:
-        """Undo ``before_write`` for changes that were not written."""
+    def abandon(self, changes: list[Change], current: Mapping[str, Item]) -> None:
+        """Undo ``before_write`` for changes that were prepared but never written; ``current`` is
+        each item's state read afterwards (missing: the item is gone), so that work another
+        request now relies on is kept."""
 
 
 @dataclass
@@ -82,10 +84,12 @@ class ItemUpdater:
         side_effects = side_effects or SideEffects()
         outcome = Outcome()
         unchanged: dict[str, Change] = {}
+        prepared: dict[str, Change] = {}  # before_write ran, not written (yet)
         pending = list(dict.fromkeys(item_ids))
         for attempt in range(MAX_ATTEMPTS):
             changes = self._decide(team_id, pending, mutate, outcome, unchanged)
             outcome.failed.update(side_effects.before_write(changes))
+            prepared.update((change.item.id, change) for change in changes)
             changes = [change for change in changes if change.item.id not in outcome.failed]
             lost: list[Change] = []
             for batch in self.writer.batches(changes):
@@ -95,16 +99,20 @@ class ItemUpdater:
                     lost.extend(batch)
                     continue
                 outcome.changes.extend(batch)
+                for change in batch:
+                    prepared.pop(change.item.id)
                 side_effects.after_write(batch)
             pending = [change.item.id for change in lost]
             if not pending:
                 break
             if attempt == MAX_ATTEMPTS - 1:
-                side_effects.abandon(lost)
                 for item_id in pending:
                     outcome.failed[item_id] = ItemRefused("conflict", "The item kept changing; try again")
             else:
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 -- jitter, not a secret
+        if prepared:  # refused part-way, lost to a race and then refused, or out of attempts
+            current = {item.id: item for item in self.items.find_many(team_id, list(prepared))}
+            side_effects.abandon(list(prepared.values()), current)
         outcome.changes.extend(unchanged.values())
         order = {item_id: n for n, item_id in enumerate(item_ids)}
         outcome.changes.sort(key=lambda change: order[change.item.id])

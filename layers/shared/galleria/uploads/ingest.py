@@ -21,17 +21,22 @@ from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import JobError
 from galleria.domain.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, UPLOAD_MODEL, Upload, UploadStatus
 from galleria.errors import InvalidImage
+from galleria.imaging.formats import sniff_format
 from galleria.items.changes import Change
 from galleria.items.repository import ItemsRepository
 from galleria.items.writer import ItemWriter
 from galleria.storage import MediaStorage, item_object_key, upload_owner
 from galleria.transactions import TransactionCancelled
-from galleria.uploads.inspect import MediaInfo, inspect_media
+from galleria.uploads.inspect import IMAGE_FORMATS, MediaInfo, inspect_media
 from galleria.uploads.repository import UploadsRepository
 
 logger = Logger(child=True)
 
 THUMBNAIL_SIZES = (512, 256)
+
+
+class UploadBusy(Exception):
+    """Another run holds the upload: the queue delivers the event again later."""
 
 
 class UploadRefused(Exception):
@@ -71,17 +76,22 @@ class UploadIngest:
             logger.warning("Deleting an unexpected upload object", extra={"key": key})
             self.storage.delete(key)
             return None
-        if upload.status is not UploadStatus.PENDING:
+        if not self.uploads.claim(upload.item_id, clock.now()):
+            settled = self.uploads.get_for_team(upload.team_id, upload.item_id)
+            if settled.status is UploadStatus.PROCESSING:
+                raise UploadBusy(f"{key} is being ingested by another run; retry later")
             self.storage.delete(key)  # a redelivered event, or a second PUT to a settled upload
-            return upload.status
-        try:
-            item = self._make_item(upload, size)
-        except UploadRefused as refusal:
-            self.storage.delete(key)
-            self.uploads.settle(upload.item_id, UploadStatus.FAILED, clock.now_iso(), refusal.error)
-            logger.info("Upload refused", extra={"item_id": upload.item_id, "reason": str(refusal)})
-            return UploadStatus.FAILED
-        self.uploads.settle(item.id, UploadStatus.READY, clock.now_iso())
+            return settled.status
+        if self.items.find(upload.team_id, upload.item_id) is None:
+            try:
+                self._make_item(upload, size)
+            except UploadRefused as refusal:
+                self.uploads.settle(upload.item_id, UploadStatus.FAILED, clock.now_iso(), refusal.error)
+                self.storage.delete(key)
+                logger.info("Upload refused", extra={"item_id": upload.item_id, "reason": str(refusal)})
+                return UploadStatus.FAILED
+        # else: an earlier run wrote the item and stopped before recording it
+        self.uploads.settle(upload.item_id, UploadStatus.READY, clock.now_iso())
         self.storage.delete(key)
         return UploadStatus.READY
 
@@ -89,17 +99,28 @@ class UploadIngest:
         ceiling = max(MAX_UPLOAD_BYTES.values())
         if size > ceiling:  # checked before reading: nothing this large is ever held in memory
             raise UploadRefused("payload_too_large", f"The file is {size} bytes; the limit is {ceiling}")
-        data = self.storage.get(upload.object_key)
+        data = self.storage.find(upload.object_key)
+        if data is None:
+            raise UploadRefused("upload_missing", "The uploaded file is gone; upload it again")
+        kind = "image" if sniff_format(data) in IMAGE_FORMATS else "video"
+        if len(data) > MAX_UPLOAD_BYTES[kind]:  # before any parsing or decoding
+            limit_mb = MAX_UPLOAD_BYTES[kind] // (1024 * 1024)
+            raise UploadRefused(
+                "payload_too_large", f"{kind.capitalize()} uploads may be at most {limit_mb} MB"
+            )
         try:
-            info = inspect_media(data, max_bytes=ceiling, max_pixels=MAX_UPLOAD_PIXELS)
+            info = inspect_media(data, max_bytes=MAX_UPLOAD_BYTES[kind], max_pixels=MAX_UPLOAD_PIXELS)
         except InvalidImage as exc:
             raise UploadRefused(InvalidImage.code, str(exc)) from exc
-        if len(data) > MAX_UPLOAD_BYTES[info.kind]:
-            limit_mb = MAX_UPLOAD_BYTES[info.kind] // (1024 * 1024)
-            raise UploadRefused("payload_too_large", f"A {info.kind} upload may be at most {limit_mb} MB")
-        self._check_quota(upload.team_id, len(data))
 
-        keys, stored_bytes = self._store(upload, info, data)
+        renditions = self._renditions(upload, info, data)
+        stored_bytes = sum(len(body) for _, body, _ in renditions.values())
+        self._check_quota(upload.team_id, stored_bytes)
+        for key, body, content_type in renditions.values():
+            # The bytes that were checked, not a copy of the upload object: the URL stays valid for a
+            # while, and a later PUT must not swap what was inspected for something else.
+            self.storage.put(key, body, content_type)
+
         team = self.accounts.get_team(upload.team_id)
         now = clock.now_iso()
         item = Item(
@@ -117,7 +138,7 @@ class UploadIngest:
             visibility=team.limits.default_visibility,
             source="uploaded",
             sha256=hashlib.sha256(data).hexdigest(),
-            object_keys=keys,
+            object_keys={rendition: key for rendition, (key, _, _) in renditions.items()},
             storage_bytes=stored_bytes,
             created_at=now,
             updated_at=now,
@@ -127,32 +148,31 @@ class UploadIngest:
         except TransactionCancelled as exc:
             if not exc.failed_condition(0):
                 raise
-            item = self.items.get(upload.team_id, upload.item_id)  # written by an earlier delivery
+            item = self.items.get(upload.team_id, upload.item_id)  # written by a run that lost its lease
         return item
 
     def _check_quota(self, team_id: str, size: int) -> None:
-        """Checked again on arrival: other uploads may have filled the gallery since the URL was made."""
+        """Checked again on arrival, with the thumbnails: other files may have filled the gallery
+        since the URL was handed out."""
         team = self.accounts.get_team(team_id)
         limit = team.limits.storage_bytes
         if limit is not None and team.storage_used + size > limit:
             raise UploadRefused(
                 "storage_quota_exceeded",
-                f"The gallery uses {team.storage_used} of {limit} bytes; this {size}-byte file does not fit",
+                f"The gallery uses {team.storage_used} of {limit} bytes; this file needs {size} more",
             )
 
-    def _store(self, upload: Upload, info: MediaInfo, data: bytes) -> tuple[dict[Rendition, str], int]:
-        """The original (a server-side copy, byte for byte) and, for images, WebP thumbnails."""
+    @staticmethod
+    def _renditions(upload: Upload, info: MediaInfo, data: bytes) -> dict[Rendition, tuple[str, bytes, str]]:
+        """(key, bytes, content type) of what the item stores: the original byte for byte and,
+        for images, WebP thumbnails (a GIF's from its first frame)."""
         original = item_object_key(upload.team_id, upload.item_id, Rendition.ORIGINAL, info.mime_type)
-        keys = {Rendition.ORIGINAL: original}
-        if not self.storage.copy(upload.object_key, keys[Rendition.ORIGINAL]):
-            raise RuntimeError(f"{upload.object_key} vanished while it was being ingested")
-        stored = len(data)
+        renditions = {Rendition.ORIGINAL: (original, data, info.mime_type)}
         if info.kind == "image":
             from galleria.imaging.thumbnails import make_thumbnails
 
             for size, thumbnail in make_thumbnails(data, sizes=THUMBNAIL_SIZES).items():
                 rendition = Rendition(f"thumb-{size}")
-                keys[rendition] = item_object_key(upload.team_id, upload.item_id, rendition, "image/webp")
-                self.storage.put(keys[rendition], thumbnail, "image/webp")
-                stored += len(thumbnail)
-        return keys, stored
+                key = item_object_key(upload.team_id, upload.item_id, rendition, "image/webp")
+                renditions[rendition] = (key, thumbnail, "image/webp")
+        return renditions

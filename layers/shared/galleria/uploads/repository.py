@@ -7,12 +7,13 @@ short job of the ingest worker, and its status stays readable for a while after 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
-from galleria import aws, dynamo
+from galleria import aws, clock, dynamo
 from galleria.config import get_settings
 from galleria.domain.jobs import JobError
-from galleria.domain.uploads import Upload, UploadStatus
+from galleria.domain.uploads import INGEST_LEASE_SECONDS, Upload, UploadStatus
 from galleria.errors import NotFound
 from galleria.jobs.repository import JOB_TTL_SECONDS, job_key
 
@@ -51,6 +52,26 @@ class UploadsRepository:
             raise NotFound(f"Upload {item_id} not found")
         return upload
 
+    def claim(self, item_id: str, now: datetime) -> bool:
+        """Take the upload for one ingest run: pending, or processing by a run whose lease ran out."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=job_key(item_id),
+                UpdateExpression="SET #status = :processing, lease_until = :lease, updated_at = :now",
+                ConditionExpression="#status = :pending OR (#status = :processing AND lease_until < :now)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":processing": {"S": UploadStatus.PROCESSING.value},
+                    ":pending": {"S": UploadStatus.PENDING.value},
+                    ":lease": {"S": clock.iso(now + timedelta(seconds=INGEST_LEASE_SECONDS))},
+                    ":now": {"S": clock.iso(now)},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def settle(self, item_id: str, status: UploadStatus, now: str, error: JobError | None = None) -> bool:
         """Record the outcome once; False when it was already recorded (a redelivered event)."""
         try:
@@ -58,12 +79,13 @@ class UploadsRepository:
                 TableName=self.table,
                 Key=job_key(item_id),
                 UpdateExpression="SET #status = :status, #error = :error, updated_at = :now",
-                ConditionExpression="#status = :pending",
+                ConditionExpression="#status IN (:pending, :processing)",
                 ExpressionAttributeNames={"#status": "status", "#error": "error"},
                 ExpressionAttributeValues={
                     ":status": {"S": status.value},
                     ":error": dynamo.value(error.model_dump() if error else None),
                     ":pending": {"S": UploadStatus.PENDING.value},
+                    ":processing": {"S": UploadStatus.PROCESSING.value},
                     ":now": {"S": now},
                 },
             )

@@ -44,7 +44,9 @@ class UploadService:
         kind = UPLOAD_KINDS[content_type]
         if size > MAX_UPLOAD_BYTES[kind]:
             limit_mb = MAX_UPLOAD_BYTES[kind] // (1024 * 1024)
-            raise PayloadTooLarge(f"A {kind} upload may be at most {limit_mb} MB; this one is {size} bytes")
+            raise PayloadTooLarge(
+                f"{kind.capitalize()} uploads may be at most {limit_mb} MB; this one is {size} bytes"
+            )
         team = self.accounts.get_team(team_id)
         limit = team.limits.storage_bytes
         if limit is not None and team.storage_used + size > limit:
