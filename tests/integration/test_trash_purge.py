@@ -10,6 +10,7 @@ import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
 import pytest
@@ -72,7 +73,7 @@ def expiry_message(key: str) -> dict[str, Any]:
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "eventName": "LifecycleExpiration:Delete",
-        "s3": {"bucket": {"name": get_settings().media_bucket}, "object": {"key": key.replace("/", "%2F")}},
+        "s3": {"bucket": {"name": get_settings().media_bucket}, "object": {"key": quote_plus(key, safe="/")}},
     }
     return {
         "MessageId": str(uuid.uuid4()),

@@ -118,3 +118,18 @@ def test_every_work_queue_has_a_dead_letter_queue_and_partial_batch_failures() -
         )
         if not queue.endswith("DeadLetterQueue"):
             assert resources[queue]["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 3, queue
+
+
+def test_the_bucket_may_send_its_events_to_the_ingest_queue() -> None:
+    resources = _template()["Resources"]
+    bucket = resources["MediaBucket"]
+    statement = resources["IngestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    routes = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+
+    assert bucket["DependsOn"] == "IngestQueuePolicy"  # S3 checks the permission when saving them
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert (statement["Action"], statement["Resource"]) == ("sqs:SendMessage", "IngestQueue.Arn")
+    assert {(route["Event"], route["Queue"]) for route in routes} == {
+        ("s3:ObjectCreated:*", "IngestQueue.Arn"),
+        ("s3:LifecycleExpiration:*", "IngestQueue.Arn"),
+    }
