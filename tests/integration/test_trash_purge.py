@@ -238,3 +238,7 @@ def test_storage_stays_exact_through_every_way_in_and_out(stack, team, monkeypat
 
     assert_usage_matches_the_bucket(stack, team)
     assert storage(stack, team)["itemCount"] == 2  # generated[0] restored, generated[4] never trashed
+    facets = stack.request("GET", "/api/v1/gallery/facets", key=team.key).json()
+    left = stack.request("GET", "/api/v1/gallery", key=team.key).json()["items"]
+    assert (facets["total"], facets["trash"], facets["types"]["image"]) == (2, 0, 2)
+    assert facets["models"] == {"local/procedural": len(left)}  # the upload was purged with the rest
