@@ -22,7 +22,8 @@ POLL_SECONDS = 0.2
 
 
 def upload(client: httpx.Client, data: bytes, filename: str, content_type: str) -> dict[str, Any]:
-    """Start an upload, PUT the bytes with exactly the headers handed out, and wait until it settles."""
+    """Start an upload, PUT the bytes with exactly the headers handed out, and wait until it settles
+    (pending, then processing while the ingest worker checks it)."""
     started = client.post(
         "/api/v1/gallery/uploads",
         json={"filename": filename, "contentType": content_type, "size": len(data)},
@@ -38,7 +39,7 @@ def upload(client: httpx.Client, data: bytes, filename: str, content_type: str) 
     while True:
         status = client.get(body["statusUrl"])
         assert status.status_code == 200, status.text
-        if status.json()["status"] != "pending" or time.monotonic() > deadline:
+        if status.json()["status"] not in ("pending", "processing") or time.monotonic() > deadline:
             return dict(status.json())
         time.sleep(POLL_SECONDS)
 
