@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     jobs_table: str = ""
     accounts_table: str = ""
     collections_table: str = ""
+    shares_table: str = ""
     media_bucket: str = ""
     generation_queue_url: str = ""
     idempotency_table: str = ""

@@ -1,0 +1,1 @@
+"""Public share links: tokens, passwords, access grants, records and pages."""

@@ -1,0 +1,108 @@
+"""Managing share links (authenticated): create once per target, read, change options, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galleria import clock
+from galleria.collections.repository import CollectionsRepository
+from galleria.domain.shares import DEFAULT_EXPIRY, Share, ShareState, ShareTarget, expiry_time
+from galleria.errors import Conflict, NotFound
+from galleria.items.repository import ItemsRepository
+from galleria.shares.passwords import hash_password
+from galleria.shares.repository import SharesRepository
+from galleria.shares.tokens import new_share_token
+
+_CREATE_ATTEMPTS = 3
+
+
+class SharesService:
+    def __init__(
+        self,
+        shares: SharesRepository | None = None,
+        items: ItemsRepository | None = None,
+        collections: CollectionsRepository | None = None,
+    ) -> None:
+        self.shares = shares or SharesRepository()
+        self.items = items or ItemsRepository()
+        self.collections = collections or CollectionsRepository()
+
+    def share(
+        self, team_id: str, target: ShareTarget, target_id: str, options: dict[str, Any]
+    ) -> tuple[Share, bool]:
+        """The target's active link, made now if it has none; True when it was made by this call.
+        While a link is active the same token comes back, whatever options are asked (PATCH changes them)."""
+        self._check_target(team_id, target, target_id)
+        for _ in range(_CREATE_ATTEMPTS):
+            current = self._active(team_id, target, target_id)
+            if current is not None:
+                return current, False
+            stale = self.shares.active_token(team_id, target, target_id)
+            share = self._new_share(team_id, target, target_id, options)
+            if self.shares.create(share, replacing=stale):
+                return share, True
+        raise Conflict("The link kept changing while it was being made; try again")
+
+    def get(self, team_id: str, target: ShareTarget, target_id: str) -> Share:
+        self._check_target(team_id, target, target_id)
+        share = self._active(team_id, target, target_id)
+        if share is None:
+            raise NotFound(f"{target.value.capitalize()} {target_id} has no active share link")
+        return share
+
+    def update(self, team_id: str, target: ShareTarget, target_id: str, changes: dict[str, Any]) -> Share:
+        share = self.get(team_id, target, target_id)
+        changed = share.model_copy(
+            update={**self._options(changes, clock.now()), "updated_at": clock.now_iso()}
+        )
+        if not self.shares.update_options(changed):
+            raise NotFound(f"{target.value.capitalize()} {target_id} has no active share link")
+        return changed
+
+    def revoke(self, team_id: str, target: ShareTarget, target_id: str) -> None:
+        share = self.get(team_id, target, target_id)
+        self.shares.revoke(share, clock.now_iso())
+
+    def history(self, team_id: str, target: ShareTarget, target_id: str) -> list[Share]:
+        self._check_target(team_id, target, target_id)
+        return self.shares.list_for(team_id, target, target_id)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _check_target(self, team_id: str, target: ShareTarget, target_id: str) -> None:
+        """Another team's id is simply not found."""
+        if target is ShareTarget.ITEM:
+            self.items.get(team_id, target_id)
+        else:
+            self.collections.get(team_id, target_id)
+
+    def _active(self, team_id: str, target: ShareTarget, target_id: str) -> Share | None:
+        token = self.shares.active_token(team_id, target, target_id)
+        share = self.shares.find(token) if token else None
+        if share is None or share.state(clock.now_iso()) is not ShareState.ACTIVE:
+            return None
+        return share
+
+    def _new_share(self, team_id: str, target: ShareTarget, target_id: str, options: dict[str, Any]) -> Share:
+        now = clock.now()
+        defaults = {"expires_in": DEFAULT_EXPIRY, **options}
+        return Share(
+            token=new_share_token(),
+            team_id=team_id,
+            target_type=target,
+            target_id=target_id,
+            created_at=clock.iso(now),
+            updated_at=clock.iso(now),
+            **self._options(defaults, now),
+        )
+
+    @staticmethod
+    def _options(changes: dict[str, Any], now: Any) -> dict[str, Any]:
+        """Request options → record fields: the password hashed (None removes it), expiry computed."""
+        fields = {k: v for k, v in changes.items() if k in ("allow_download", "show_metadata", "max_views")}
+        if "password" in changes:
+            fields["password_hash"] = hash_password(changes["password"]) if changes["password"] else None
+        if "expires_in" in changes:
+            expires = expiry_time(changes["expires_in"], now)
+            fields["expires_in"] = changes["expires_in"]
+            fields["expires_at"] = clock.iso(expires) if expires else None
+        return fields
