@@ -21,6 +21,7 @@ EXPECTED_STATUS = {
     "get_media.json": 404,
     "create_collection.json": 201,
     "bulk_tag.json": 200,  # the unknown id is reported in "failed"
+    "share_item.json": 404,  # the sample names an item this team does not have
 }
 
 

@@ -25,3 +25,6 @@ class LinkBuilder:
 
     def media(self, team_id: str, item_id: str, rendition: Rendition) -> str:
         return self.base + media_links.media_path(team_id, item_id, rendition)
+
+    def share(self, token: str) -> str:
+        return f"{self.base}/share/{token}"

@@ -16,12 +16,14 @@ from galleria.api.schemas import (
     JobErrorOut,
     JobOut,
     RateLimitOut,
+    ShareOut,
     UploadOut,
     UploadStatusOut,
 )
 from galleria.domain.collections import Collection
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobStatus
+from galleria.domain.shares import Share
 from galleria.domain.teams import Team
 from galleria.domain.uploads import Upload
 from galleria.items.service import GalleryFacets
@@ -212,4 +214,27 @@ def upload_status_out(upload: Upload, item: Item | None, links: LinkBuilder) -> 
         item=item_out(item, links) if item else None,
         created_at=upload.created_at,
         updated_at=upload.updated_at,
+    )
+
+
+def share_out(share: Share, links: LinkBuilder) -> ShareOut:
+    return ShareOut(
+        **share.model_dump(
+            include={
+                "token",
+                "expires_in",
+                "expires_at",
+                "allow_download",
+                "show_metadata",
+                "max_views",
+                "views",
+                "last_viewed_at",
+                "failed_password_attempts",
+                "created_at",
+                "updated_at",
+                "revoked_at",
+            }
+        ),
+        share_url=links.share(share.token),
+        password_protected=share.password_protected,
     )

@@ -59,9 +59,13 @@ class SharesService:
             raise NotFound(f"{target.value.capitalize()} {target_id} has no active share link")
         return changed
 
-    def revoke(self, team_id: str, target: ShareTarget, target_id: str) -> None:
+    def revoke(self, team_id: str, target: ShareTarget, target_id: str) -> Share:
+        """Stop the active link; its record stays (with revokedAt) for audit."""
         share = self.get(team_id, target, target_id)
-        self.shares.revoke(share, clock.now_iso())
+        now = clock.now_iso()
+        if not self.shares.revoke(share, now):
+            raise NotFound(f"{target.value.capitalize()} {target_id} has no active share link")
+        return share.model_copy(update={"revoked_at": now, "updated_at": now})
 
     def history(self, team_id: str, target: ShareTarget, target_id: str) -> list[Share]:
         self._check_target(team_id, target, target_id)
