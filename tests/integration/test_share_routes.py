@@ -91,6 +91,16 @@ def test_collections_share_the_same_way(stack, team, collection_id) -> None:
     assert [share["token"] for share in history.json()["shares"]] == [first.json()["token"]]
 
 
+def test_an_item_in_the_trash_gets_no_new_link(stack, team, item_id) -> None:
+    stack.request("DELETE", f"{GALLERY}/{item_id}", key=team.key)
+
+    response = stack.request("POST", f"{GALLERY}/{item_id}/share", key=team.key)
+
+    assert response.status == 409
+    assert "restore it" in response.json()["error"]
+    assert stack.request("GET", f"{GALLERY}/{item_id}/shares", key=team.key).json()["shares"] == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -32,7 +32,7 @@ class SharesService:
     ) -> tuple[Share, bool]:
         """The target's active link, made now if it has none; True when it was made by this call.
         While a link is active the same token comes back, whatever options are asked (PATCH changes them)."""
-        self._check_target(team_id, target, target_id)
+        self._check_target(team_id, target, target_id, to_share=True)
         for _ in range(_CREATE_ATTEMPTS):
             current = self._active(team_id, target, target_id)
             if current is not None:
@@ -72,12 +72,15 @@ class SharesService:
         return self.shares.list_for(team_id, target, target_id)
 
     # --- helpers -----------------------------------------------------------------------------
-    def _check_target(self, team_id: str, target: ShareTarget, target_id: str) -> None:
-        """Another team's id is simply not found."""
-        if target is ShareTarget.ITEM:
-            self.items.get(team_id, target_id)
-        else:
+    def _check_target(
+        self, team_id: str, target: ShareTarget, target_id: str, *, to_share: bool = False
+    ) -> None:
+        """Another team's id is simply not found; an item in the trash has a link only while it
+        was shared before (suspended until restored), and gets no new one."""
+        if target is ShareTarget.COLLECTION:
             self.collections.get(team_id, target_id)
+        elif not self.items.get(team_id, target_id).live and to_share:
+            raise Conflict(f"Gallery item {target_id} is in the trash; restore it to share it")
 
     def _active(self, team_id: str, target: ShareTarget, target_id: str) -> Share | None:
         token = self.shares.active_token(team_id, target, target_id)
