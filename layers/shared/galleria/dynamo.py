@@ -43,3 +43,11 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 def value(v: Any) -> dict[str, Any]:
     """One attribute value, for expression values."""
     return _serializer.serialize(_to_dynamo(v))
+
+
+def update_if(client: Any, **request: Any) -> dict[str, Any] | None:
+    """UpdateItem with a ConditionExpression: the response, or None when the condition failed."""
+    try:
+        return client.update_item(**request)
+    except client.exceptions.ConditionalCheckFailedException:
+        return None

@@ -27,6 +27,8 @@ from galleria.items.updates import ItemRefused, ItemUpdater, Mutation
 from galleria.storage import MediaStorage, trashed_object_owner
 
 PURGE_SLACK = timedelta(days=1)
+# Seconds a sweep keeps in hand to finish the page it is on before its invocation times out.
+SWEEP_MARGIN_SECONDS = 30
 
 
 def due_by(moment: datetime) -> Mutation:
@@ -76,7 +78,7 @@ class TrashPurge:
         until = clock.iso(moment)
         for shard in range(PURGE_SHARDS):
             for page in self.items.due_for_purge(shard, until):
-                if time_left() < 30:
+                if time_left() < SWEEP_MARGIN_SECONDS:
                     report.finished = False
                     return report
                 by_team: dict[str, list[str]] = {}

@@ -57,8 +57,9 @@ class JobsRepository:
 
     def mark_running(self, job_id: str, now: str) -> bool:
         """Claim the job; False when it already finished (a redelivered message)."""
-        try:
-            self.client.update_item(
+        return (
+            dynamo.update_if(
+                self.client,
                 TableName=self.table,
                 Key=job_key(job_id),
                 UpdateExpression="SET #status = :running, updated_at = :now",
@@ -70,9 +71,8 @@ class JobsRepository:
                     ":now": {"S": now},
                 },
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+            is not None
+        )
 
     def finish_op(self, job: Job) -> dict[str, Any]:
         """A transaction part that records the outcome once: only a job not yet finished."""

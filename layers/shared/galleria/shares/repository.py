@@ -4,7 +4,6 @@
 |---|---|---|
 | a share | ``pk = SHARE#{token}`` | the Share, plus ``targetPk``/``createdSk`` for the ByTarget index |
 | the active share of a target | ``pk = ACTIVE#{team}#{type}#{id}`` | ``token`` of the one active link |
-| password attempts | ``pk = ATTEMPTS#{token}#{window}`` | a counter, removed by the TTL |
 
 The pointer makes "one active link per target" a condition DynamoDB enforces: two concurrent
 requests to share an item both try to create it, one wins, and both answer with its token.
@@ -12,7 +11,6 @@ requests to share an item both try to create it, one wins, and both answer with 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from galleria import aws, dynamo
@@ -124,8 +122,9 @@ class SharesRepository:
         expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
         if absent:
             expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
-        try:
-            self.client.update_item(
+        return (
+            dynamo.update_if(
+                self.client,
                 TableName=self.table,
                 Key=_share_key(share.token),
                 UpdateExpression=expression,
@@ -135,9 +134,8 @@ class SharesRepository:
                     f":{name}": dynamo.value(value) for name, value in present.items()
                 },
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+            is not None
+        )
 
     def revoke(self, share: Share, now: str) -> bool:
         """Stop the link for good (its record stays for audit); False when it already was."""
@@ -168,52 +166,3 @@ class SharesRepository:
                 return False
             raise
         return True
-
-    def count_attempt(self, token: str, window: int, window_seconds: int) -> int:
-        """Add one wrong password to this window of the link's counter; returns the window's count."""
-        response = self.client.update_item(
-            TableName=self.table,
-            Key={"pk": {"S": f"ATTEMPTS#{token}#{window}"}},
-            UpdateExpression="ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :expires)",
-            ExpressionAttributeValues={
-                ":one": {"N": "1"},
-                ":expires": {"N": str(int(time.time()) + 2 * window_seconds)},
-            },
-            ReturnValues="UPDATED_NEW",
-        )
-        self.client.update_item(
-            TableName=self.table,
-            Key=_share_key(token),
-            UpdateExpression="ADD failed_password_attempts :one",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-        )
-        return int(response["Attributes"]["attempts"]["N"])
-
-    def attempts(self, token: str, window: int) -> int:
-        response = self.client.get_item(
-            TableName=self.table, Key={"pk": {"S": f"ATTEMPTS#{token}#{window}"}}, ConsistentRead=True
-        )
-        return int(response["Item"]["attempts"]["N"]) if "Item" in response else 0
-
-    def record_view(self, share: Share, now: str) -> Share | None:
-        """Count one view atomically, only while the link works; None when it stopped meanwhile
-        (revoked, or its last allowed view was taken by someone else)."""
-        condition = "attribute_not_exists(revoked_at)"
-        values: dict[str, Any] = {":one": {"N": "1"}, ":now": {"S": now}}
-        if share.max_views is not None:
-            condition += " AND (attribute_not_exists(#views) OR #views < :max)"
-            values[":max"] = {"N": str(share.max_views)}
-        try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key=_share_key(share.token),
-                UpdateExpression="ADD #views :one SET last_viewed_at = :now",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#views": "views"},
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return None
-        return Share.model_validate(dynamo.deserialize(response["Attributes"]))

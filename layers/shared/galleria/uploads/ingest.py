@@ -19,6 +19,7 @@ from galleria import clock
 from galleria.accounts.repository import AccountsRepository
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import JobError
+from galleria.domain.teams import Team
 from galleria.domain.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, UPLOAD_MODEL, Upload, UploadStatus
 from galleria.errors import InvalidImage
 from galleria.imaging.formats import sniff_format
@@ -51,6 +52,17 @@ def aspect_ratio_label(width: int | None, height: int | None) -> str:
         return "unknown"
     divisor = gcd(width, height)
     return f"{width // divisor}:{height // divisor}"
+
+
+def _check_quota(team: Team, size: int) -> None:
+    """Checked again on arrival, with the thumbnails: other files may have filled the gallery
+    since the URL was handed out."""
+    limit = team.limits.storage_bytes
+    if limit is not None and team.storage_used + size > limit:
+        raise UploadRefused(
+            "storage_quota_exceeded",
+            f"The gallery uses {team.storage_used} of {limit} bytes; this file needs {size} more",
+        )
 
 
 class UploadIngest:
@@ -115,13 +127,13 @@ class UploadIngest:
 
         renditions = self._renditions(upload, info, data)
         stored_bytes = sum(len(body) for _, body, _ in renditions.values())
-        self._check_quota(upload.team_id, stored_bytes)
+        team = self.accounts.get_team(upload.team_id)
+        _check_quota(team, stored_bytes)
         for key, body, content_type in renditions.values():
             # The bytes that were checked, not a copy of the upload object: the URL stays valid for a
             # while, and a later PUT must not swap what was inspected for something else.
             self.storage.put(key, body, content_type)
 
-        team = self.accounts.get_team(upload.team_id)
         now = clock.now_iso()
         item = Item(
             id=upload.item_id,
@@ -150,17 +162,6 @@ class UploadIngest:
                 raise
             item = self.items.get(upload.team_id, upload.item_id)  # written by a run that lost its lease
         return item
-
-    def _check_quota(self, team_id: str, size: int) -> None:
-        """Checked again on arrival, with the thumbnails: other files may have filled the gallery
-        since the URL was handed out."""
-        team = self.accounts.get_team(team_id)
-        limit = team.limits.storage_bytes
-        if limit is not None and team.storage_used + size > limit:
-            raise UploadRefused(
-                "storage_quota_exceeded",
-                f"The gallery uses {team.storage_used} of {limit} bytes; this file needs {size} more",
-            )
 
     @staticmethod
     def _renditions(upload: Upload, info: MediaInfo, data: bytes) -> dict[Rendition, tuple[str, bytes, str]]:

@@ -54,8 +54,9 @@ class UploadsRepository:
 
     def claim(self, item_id: str, now: datetime) -> bool:
         """Take the upload for one ingest run: pending, or processing by a run whose lease ran out."""
-        try:
-            self.client.update_item(
+        return (
+            dynamo.update_if(
+                self.client,
                 TableName=self.table,
                 Key=job_key(item_id),
                 UpdateExpression="SET #status = :processing, lease_until = :lease, updated_at = :now",
@@ -68,14 +69,14 @@ class UploadsRepository:
                     ":now": {"S": clock.iso(now)},
                 },
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+            is not None
+        )
 
     def settle(self, item_id: str, status: UploadStatus, now: str, error: JobError | None = None) -> bool:
         """Record the outcome once; False when it was already recorded (a redelivered event)."""
-        try:
-            self.client.update_item(
+        return (
+            dynamo.update_if(
+                self.client,
                 TableName=self.table,
                 Key=job_key(item_id),
                 UpdateExpression="SET #status = :status, #error = :error, updated_at = :now",
@@ -89,6 +90,5 @@ class UploadsRepository:
                     ":now": {"S": now},
                 },
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+            is not None
+        )
