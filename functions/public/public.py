@@ -1,4 +1,4 @@
-"""API function, no authentication: permanent signed media links."""
+"""API function, no authentication: permanent signed media links and share-link pages."""
 
 from __future__ import annotations
 
@@ -10,13 +10,23 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, handle
+from galleria.api.share_pages import SharePages
 from galleria.items.media import resolve_media_link
 
 logger = Logger()
 metrics = Metrics()
 app = create_resolver()
 
-PUBLIC_ROUTES = frozenset({"GET /media/{teamId}/{itemId}/{rendition}/{signature}"})
+PUBLIC_ROUTES = frozenset(
+    {
+        "GET /media/{teamId}/{itemId}/{rendition}/{signature}",
+        "GET /share/{token}",
+        "POST /share/{token}",
+        "GET /share/{token}/download",
+        "GET /share/{token}/items/{itemId}/image",
+        "GET /share/{token}/items/{itemId}/download",
+    }
+)
 # The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
 REDIRECT_CACHE_CONTROL = "private, max-age=300"
 
@@ -25,6 +35,31 @@ REDIRECT_CACHE_CONTROL = "private, max-age=300"
 def get_media(teamId: str, itemId: str, rendition: str, signature: str):
     url = resolve_media_link(teamId, itemId, rendition, signature)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
+
+
+@app.get("/share/<token>")
+def show_share(token: str):
+    return SharePages(app.current_event).show(token)
+
+
+@app.post("/share/<token>")
+def unlock_share(token: str):
+    return SharePages(app.current_event).unlock(token)
+
+
+@app.get("/share/<token>/download")
+def download_shared_item(token: str):
+    return SharePages(app.current_event).download(token)
+
+
+@app.get("/share/<token>/items/<itemId>/image")
+def shared_image(token: str, itemId: str):
+    return SharePages(app.current_event).image(token, itemId)
+
+
+@app.get("/share/<token>/items/<itemId>/download")
+def download_shared_image(token: str, itemId: str):
+    return SharePages(app.current_event).download(token, itemId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -47,6 +47,11 @@ def start_stack(tmp: Path, port: int) -> RunningStack:
     # Every cloud model is served by the emulators. A provider call may take 10 s in all, so the
     # emulators' timeout fault is quick to reach; failed jobs come back after 1 s, not minutes.
     env["PROVIDER_BUDGET_SECONDS"] = "10"
+    # One retry inside a call (enough for a rate_limit fault): an outage then takes 2 requests and
+    # at most 0.5 s of backoff per delivery, so all 5 deliveries end in about 10 s — well within the
+    # sync API's 25 s wait, and the sync caller deterministically gets the 502 (with 3 retries, up
+    # to 3.5 s of jittered backoff per delivery could push the give-up past the wait).
+    env["PROVIDER_MAX_RETRIES"] = "1"
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "galleria-local"),

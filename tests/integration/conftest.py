@@ -64,6 +64,7 @@ class HttpResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+    cookies: list[str] = field(default_factory=list)  # Set-Cookie values (HTTP API 2.0 "cookies")
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -95,6 +96,7 @@ class Stack:
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         raw_body: str | None = None,
+        cookies: list[str] | None = None,
     ) -> HttpResponse:
         function, route_key, params = self.route_for(method, path)
         all_headers = {"host": "testserver", "x-forwarded-proto": "https", **(headers or {})}
@@ -103,11 +105,16 @@ class Stack:
         event = http_event(method, path, route_key, params, all_headers, query, json_body)
         if raw_body is not None:
             event["body"] = raw_body
+        if cookies:
+            event["cookies"] = cookies
         result = self.handler(function)(event, LambdaContext())
         body = result.get("body") or ""
         raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         return HttpResponse(
-            result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, raw
+            result["statusCode"],
+            {k.lower(): v for k, v in result.get("headers", {}).items()},
+            raw,
+            list(result.get("cookies") or []),
         )
 
     def make_items(self, team: TeamKey, n: int, prompt: str = "A lighthouse in the fog") -> list[str]:

@@ -60,6 +60,14 @@ class PlanUpgradeRequired(GalleriaError):
     code = "plan_upgrade_required"
 
 
+class Forbidden(GalleriaError):
+    """403: the caller may see the thing but not do this with it (e.g. download from a view-only
+    share link). Never used for another team's data, which is 404."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(GalleriaError):
     status = 404
     code = "not_found"

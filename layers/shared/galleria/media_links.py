@@ -17,7 +17,7 @@ from galleria.domain.items import Rendition
 _SIGNATURE_LENGTH = 32  # characters of base64url: 192 bits
 
 
-def _signing_key() -> bytes:
+def signing_key() -> bytes:
     settings = get_settings()
     if settings.media_signing_key:
         return settings.media_signing_key.encode()
@@ -29,7 +29,7 @@ def _signing_key() -> bytes:
 
 def sign(team_id: str, item_id: str, rendition: Rendition) -> str:
     message = f"{team_id}/{item_id}/{rendition.value}".encode()
-    digest = hmac.new(_signing_key(), message, hashlib.sha256).digest()
+    digest = hmac.new(signing_key(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_LENGTH]
 
 

@@ -55,7 +55,7 @@ def test_a_functions_own_settings_win(functions: dict[str, FunctionSpec]) -> Non
     worker = functions["GenerationWorkerFunction"]
 
     assert (worker.timeout_seconds, worker.memory_mb) == (300, 1024)
-    assert functions["PublicApiFunction"].memory_mb == 256
+    assert functions["PublicApiFunction"].memory_mb == 512
 
 
 def test_http_and_sqs_events_are_read(functions: dict[str, FunctionSpec]) -> None:

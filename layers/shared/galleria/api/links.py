@@ -28,3 +28,9 @@ class LinkBuilder:
 
     def share(self, token: str) -> str:
         return f"{self.base}/share/{token}"
+
+    def share_image(self, token: str, item_id: str) -> str:
+        return f"{self.base}/share/{token}/items/{item_id}/image"
+
+    def share_download(self, token: str, item_id: str) -> str:
+        return f"{self.base}/share/{token}/items/{item_id}/download"

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from galleria import clock, ids
 from galleria.collections.repository import CollectionPage, CollectionsRepository
 from galleria.domain.collections import Collection
+from galleria.domain.shares import ShareTarget
 from galleria.items.listing import GalleryListing
 from galleria.items.organise import joining, leaving
 from galleria.items.repository import ItemsRepository
 from galleria.items.updates import ItemRefused, ItemUpdater, Outcome
 from galleria.items.writer import ItemWriter
+from galleria.shares.repository import SharesRepository
 
 _MEMBERS_PER_BATCH = 200
 
@@ -25,10 +27,14 @@ class MembershipResult:
 
 class CollectionsService:
     def __init__(
-        self, collections: CollectionsRepository | None = None, items: ItemsRepository | None = None
+        self,
+        collections: CollectionsRepository | None = None,
+        items: ItemsRepository | None = None,
+        shares: SharesRepository | None = None,
     ) -> None:
         self.collections = collections or CollectionsRepository()
         self.items = items or ItemsRepository()
+        self.shares = shares or SharesRepository()
         self.updater = ItemUpdater(self.items, ItemWriter(self.items.table, self.collections))
 
     def create(self, team_id: str, name: str, description: str | None) -> Collection:
@@ -59,7 +65,7 @@ class CollectionsService:
     def delete(self, team_id: str, collection_id: str) -> None:
         """Delete the collection, never its items: every member leaves it first — the listed ones
         found through their memberships, archived and trashed ones by reading those (which have
-        no memberships)."""
+        no memberships). Its share link ends (revoked, kept for audit)."""
         self.collections.get(team_id, collection_id)
         while members := self.collections.member_ids(team_id, collection_id, limit=_MEMBERS_PER_BATCH):
             self.updater.apply(team_id, members, leaving(collection_id))
@@ -68,6 +74,7 @@ class CollectionsService:
         for start in range(0, len(hidden), _MEMBERS_PER_BATCH):
             self.updater.apply(team_id, hidden[start : start + _MEMBERS_PER_BATCH], leaving(collection_id))
         self.collections.delete(team_id, collection_id)
+        self.shares.revoke_target(team_id, ShareTarget.COLLECTION, collection_id, clock.now_iso())
 
     def _members(
         self, team_id: str, collection_id: str, item_ids: list[str], *, adding: bool

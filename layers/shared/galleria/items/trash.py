@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 
 from galleria import clock
 from galleria.domain.items import Item
+from galleria.domain.shares import ShareTarget
 from galleria.items.changes import Change
 from galleria.items.updates import ItemRefused, SideEffects
+from galleria.shares.repository import SharesRepository
 from galleria.storage import MediaStorage, StorageUnavailable, trash_object_key
 
 TRASH_DAYS = 30
@@ -97,10 +99,15 @@ def restoring(storage: MediaStorage) -> SideEffects:
 
 
 class Erasing(SideEffects):
-    """A permanent delete removes the trash copies once the record is gone."""
+    """A permanent delete removes the trash copies and ends the item's share link (revoked: its
+    record stays for audit) once the item's record is gone."""
 
-    def __init__(self, storage: MediaStorage) -> None:
+    def __init__(self, storage: MediaStorage, shares: SharesRepository | None = None) -> None:
         self.storage = storage
+        self.shares = shares or SharesRepository()
 
     def after_write(self, changes: list[Change]) -> None:
         self.storage.delete_many([target for _, target in _moves(changes, into_trash=True)])
+        now = clock.now_iso()
+        for change in changes:
+            self.shares.revoke_target(change.item.team_id, ShareTarget.ITEM, change.item.id, now)

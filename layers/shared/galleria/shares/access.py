@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
 from galleria.shares.tokens import is_share_token
 
 ACCESS_SECONDS = 3600
@@ -58,14 +60,20 @@ class ShareAccess:
         expected = self._sign(token, password_hash, expires)
         return hmac.compare_digest(expected.encode("ascii"), match.group(2).encode("ascii"))
 
-    def set_cookie_header(self, token: str, value: str, *, path: str) -> str:
+    def cookie(self, token: str, value: str, *, path: str) -> Cookie:
+        """The Set-Cookie for a grant: HttpOnly, Secure, SameSite=Lax, limited to ``path``."""
         if _VALUE.fullmatch(value) is None:
             raise ValueError("not an access grant")
         if _PATH.fullmatch(path) is None:
             raise ValueError("unsafe cookie path")
-        return (
-            f"{cookie_name(token)}={value}; Max-Age={ACCESS_SECONDS}; Path={path}; "
-            "HttpOnly; Secure; SameSite=Lax"
+        return Cookie(
+            name=cookie_name(token),
+            value=value,
+            path=path,
+            max_age=ACCESS_SECONDS,
+            http_only=True,
+            secure=True,
+            same_site=SameSite.LAX_MODE,
         )
 
     def _sign(self, token: str, password_hash: str, expires: int) -> str:

@@ -16,7 +16,7 @@ main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,16rem),1fr))}
 figure{margin:0;background:#fff;border-radius:.5rem;overflow:hidden}
-img{display:block;width:100%;height:auto}
+img,video{display:block;width:100%;height:auto}
 figcaption{padding:.5rem .75rem;font-size:.9rem;overflow-wrap:anywhere}
 figcaption p{margin:.25rem 0}
 .model{color:#6e6e73}
@@ -40,6 +40,7 @@ class PageImage:
     prompt: str | None
     model: str | None
     download_url: str | None
+    video: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class SharePage:
     page_url: str
     images: list[PageImage]
     description: str | None = None
+    next_url: str | None = None  # a collection's next page
+    preview: bool = True  # Open Graph tags for link previews (off for password-protected links)
 
 
 def _e(value: object) -> str:
@@ -92,7 +95,7 @@ def _open_graph(page: SharePage) -> list[str]:
     if page.description is not None:
         tags.append(_meta_name("description", page.description))
         tags.append(_meta_property("og:description", page.description))
-    if page.images:
+    if page.images and not page.images[0].video:
         first = page.images[0]
         tags.append(_meta_property("og:image", first.view_url))
         if first.width is not None:
@@ -105,6 +108,9 @@ def _open_graph(page: SharePage) -> list[str]:
 
 
 def _img(image: PageImage, *, lazy: bool) -> str:
+    if image.video:
+        label = _e(image.alt)
+        return f'<video controls preload="metadata" src="{_e(image.view_url)}" aria-label="{label}"></video>'
     attrs = [f'src="{_e(image.view_url)}"', f'alt="{_e(image.alt)}"']
     if image.width is not None:
         attrs.append(f'width="{_e(image.width)}"')
@@ -141,8 +147,9 @@ def _gallery(images: list[PageImage]) -> str:
 
 def render_share_page(page: SharePage) -> str:
     """The public page of a share: one item, or a grid for a collection."""
-    body = f"<main>\n<h1>{_e(page.title)}</h1>\n{_gallery(page.images)}\n</main>"
-    return _document(page.title, body, _open_graph(page))
+    more = f'\n<p><a class="more" href="{_e(page.next_url)}">More images</a></p>' if page.next_url else ""
+    body = f"<main>\n<h1>{_e(page.title)}</h1>\n{_gallery(page.images)}{more}\n</main>"
+    return _document(page.title, body, _open_graph(page) if page.preview else [])
 
 
 def render_password_form(page_url: str, *, error: str | None = None) -> str:

@@ -4,6 +4,7 @@
 |---|---|---|
 | a share | ``pk = SHARE#{token}`` | the Share, plus ``targetPk``/``createdSk`` for the ByTarget index |
 | the active share of a target | ``pk = ACTIVE#{team}#{type}#{id}`` | ``token`` of the one active link |
+| a password-attempt window | ``pk = ATTEMPTS#{token}#{window}`` | ``attempts`` so far; expires (TTL) |
 
 The pointer makes "one active link per target" a condition DynamoDB enforces: two concurrent
 requests to share an item both try to create it, one wins, and both answer with its token.
@@ -28,6 +29,10 @@ def _share_key(token: str) -> dict[str, Any]:
 
 def target_key(team_id: str, target_type: ShareTarget, target_id: str) -> str:
     return f"{team_id}#{target_type.value}#{target_id}"
+
+
+def _attempts_key(token: str, window: int) -> dict[str, Any]:
+    return {"pk": {"S": f"ATTEMPTS#{token}#{window}"}}
 
 
 def _pointer_key(team_id: str, target_type: ShareTarget, target_id: str) -> dict[str, Any]:
@@ -166,3 +171,71 @@ class SharesRepository:
                 return False
             raise
         return True
+
+    def revoke_target(self, team_id: str, target_type: ShareTarget, target_id: str, now: str) -> None:
+        """End the target's active link, if it has one (its target is gone for good)."""
+        token = self.active_token(team_id, target_type, target_id)
+        share = self.find(token) if token else None
+        if share is not None:
+            self.revoke(share, now)
+
+    # --- public viewing ------------------------------------------------------------------
+    def record_view(self, token: str, now: str) -> Share | None:
+        """Count one view, atomically, only while the link still answers (not revoked, not
+        expired, views below maxViews); None when it no longer does."""
+        response = dynamo.update_if(
+            self.client,
+            TableName=self.table,
+            Key=_share_key(token),
+            UpdateExpression="ADD #views :one SET last_viewed_at = :now",
+            ConditionExpression=(
+                "attribute_exists(pk) AND attribute_not_exists(revoked_at)"
+                " AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+                " AND (attribute_not_exists(max_views) OR #views < max_views)"
+            ),
+            ExpressionAttributeNames={"#views": "views"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":now": {"S": now}},
+            ReturnValues="ALL_NEW",
+        )
+        return None if response is None else Share.model_validate(dynamo.deserialize(response["Attributes"]))
+
+    def reserve_password_attempt(self, token: str, window: int, *, limit: int, expires_at: int) -> bool:
+        """Take one of the window's ``limit`` password attempts; False when none is left. Taken
+        before the password is checked, so parallel guesses cannot overrun the limit."""
+        return (
+            dynamo.update_if(
+                self.client,
+                TableName=self.table,
+                Key=_attempts_key(token, window),
+                UpdateExpression="ADD attempts :one SET expiresAt = :expires",
+                ConditionExpression="attribute_not_exists(attempts) OR attempts < :limit",
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":expires": {"N": str(expires_at)},
+                },
+            )
+            is not None
+        )
+
+    def release_password_attempt(self, token: str, window: int) -> None:
+        """Give back an attempt that turned out to be the right password."""
+        dynamo.update_if(
+            self.client,
+            TableName=self.table,
+            Key=_attempts_key(token, window),
+            UpdateExpression="ADD attempts :minus_one",
+            ConditionExpression="attempts > :zero",
+            ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
+        )
+
+    def record_failed_password(self, token: str) -> None:
+        """The audit count on the share record (``failedPasswordAttempts``)."""
+        dynamo.update_if(
+            self.client,
+            TableName=self.table,
+            Key=_share_key(token),
+            UpdateExpression="ADD failed_password_attempts :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
