@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Depends, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,6 +21,7 @@ from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import account_out, job_out
 from galleria.api.schemas import (
     AccountOut,
+    AccountPatchIn,
     CapabilitiesOut,
     GenerateImageRequest,
     GenerateImageResponse,
@@ -124,6 +125,12 @@ def list_models() -> ModelsResponse:
 @app.get("/api/v1/account")
 def get_account(principal: CallerPrincipal) -> AccountOut:
     return account_out(AccountsRepository().get_team(principal.team_id))
+
+
+@app.patch("/api/v1/account")
+def patch_account(body: Annotated[AccountPatchIn, Body()], principal: CallerPrincipal) -> AccountOut:
+    """Team settings: ``publicTags`` lets the public feed show the team's tags."""
+    return account_out(AccountsRepository().set_public_tags(principal.team_id, body.public_tags))
 
 
 @app.get("/api/v1/account/ledger")

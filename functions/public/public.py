@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, handle
+from galleria.api.links import LinkBuilder, base_url
+from galleria.api.public_gallery import public_gallery_page
+from galleria.api.schemas import PublicGalleryPage
 from galleria.api.share_pages import SharePages
 from galleria.items.media import resolve_media_link
 
@@ -25,6 +29,7 @@ PUBLIC_ROUTES = frozenset(
         "GET /share/{token}/download",
         "GET /share/{token}/items/{itemId}/image",
         "GET /share/{token}/items/{itemId}/download",
+        "GET /api/v1/public/gallery",
     }
 )
 # The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
@@ -60,6 +65,16 @@ def shared_image(token: str, itemId: str):
 @app.get("/share/<token>/items/<itemId>/download")
 def download_shared_image(token: str, itemId: str):
     return SharePages(app.current_event).download(token, itemId)
+
+
+@app.get("/api/v1/public/gallery")
+def public_gallery(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PublicGalleryPage:
+    links = LinkBuilder(base_url(app.current_event))
+    return public_gallery_page(links, limit=limit, page=page, cursor=cursor)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

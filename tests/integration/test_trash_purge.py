@@ -242,3 +242,26 @@ def test_storage_stays_exact_through_every_way_in_and_out(stack, team, monkeypat
     left = stack.request("GET", "/api/v1/gallery", key=team.key).json()["items"]
     assert (facets["total"], facets["trash"], facets["types"]["image"]) == (2, 0, 2)
     assert facets["models"] == {"local/procedural": len(left)}  # the upload was purged with the rest
+
+
+def shared_link_record(token: str) -> dict[str, Any]:
+    return boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=get_settings().shares_table, Key={"pk": {"S": f"SHARE#{token}"}}
+    )["Item"]
+
+
+@pytest.mark.parametrize("how", ["expiry event", "daily purge"])
+def test_purging_an_item_ends_its_share_link(stack, team, monkeypatch, how: str) -> None:
+    (item_id,) = stack.make_items(team, 1)
+    token = stack.request("POST", f"/api/v1/gallery/{item_id}/share", key=team.key).json()["token"]
+    purge_at = trash(stack, team, [item_id])
+    assert "revoked_at" not in shared_link_record(token)  # only suspended while in the trash
+    at(monkeypatch, purge_at[item_id], timedelta(minutes=5))
+
+    if how == "expiry event":
+        expire(stack, team, item_id)
+    else:
+        run_purge(stack)
+
+    assert "revoked_at" in shared_link_record(token)
+    assert stack.request("GET", f"/share/{token}").status == 404

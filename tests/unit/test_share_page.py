@@ -267,3 +267,29 @@ def test_hostile_prompt_and_title_are_escaped() -> None:
     assert img.attrs["alt"] == HOSTILE
     assert img.attrs["src"] == hostile_image.view_url
     assert parsed.meta("og:image") == hostile_image.view_url
+
+
+def test_a_video_is_a_player_and_gets_no_preview_image() -> None:
+    page = parse(
+        render_share_page(item_page(images=[image(video=True, view_url="https://s3.example/v.mp4")]))
+    )
+
+    [video] = page.find("video")
+    assert video.attrs["src"] == "https://s3.example/v.mp4" and "controls" in video.attrs
+    assert video.attrs["aria-label"] == "A red fox 1"
+    assert not page.find("img") and page.meta("og:image") is None
+
+
+def test_a_next_page_link_is_shown_only_when_there_is_one() -> None:
+    more = parse(render_share_page(item_page(next_url=f"{PAGE_URL}?cursor=abc&x=<1>")))
+    last = parse(render_share_page(item_page()))
+
+    assert [a.attrs["href"] for a in more.find("a", **{"class": "more"})] == [f"{PAGE_URL}?cursor=abc&x=<1>"]
+    assert not last.find("a", **{"class": "more"})
+
+
+def test_previews_can_be_turned_off() -> None:
+    page = parse(render_share_page(item_page(preview=False)))
+
+    assert page.meta("og:image") is None and page.meta("og:title") is None
+    assert page.meta("robots") == "noindex, nofollow" and page.find("img")

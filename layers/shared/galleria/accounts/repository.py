@@ -60,6 +60,35 @@ class AccountsRepository:
             raise NotFound(f"Team {team_id} not found")
         return Team.model_validate(dynamo.deserialize(response["Item"]))
 
+    def find_teams(self, team_ids: list[str]) -> dict[str, Team]:
+        """The teams that exist among ``team_ids`` (at most 100: one BatchGetItem)."""
+        wanted = list(dict.fromkeys(team_ids))
+        if not wanted:
+            return {}
+        request = {self.table: {"Keys": [team_key(team_id) for team_id in wanted]}}
+        found: dict[str, Team] = {}
+        while request:
+            response = self.client.batch_get_item(RequestItems=request)
+            for record in response["Responses"].get(self.table, []):
+                team = Team.model_validate(dynamo.deserialize(record))
+                found[team.id] = team
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def set_public_tags(self, team_id: str, allowed: bool) -> Team:
+        response = dynamo.update_if(
+            self.client,
+            TableName=self.table,
+            Key=team_key(team_id),
+            UpdateExpression="SET public_tags = :allowed",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":allowed": {"BOOL": allowed}},
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            raise NotFound(f"Team {team_id} not found")
+        return Team.model_validate(dynamo.deserialize(response["Attributes"]))
+
     def add_credits(self, team_id: str, amount: int) -> int:
         """Grant credits (recorded in the ledger); returns the new balance."""
         update = {

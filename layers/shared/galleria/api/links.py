@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from galleria import media_links
 from galleria.config import get_settings
-from galleria.domain.items import Rendition
+from galleria.domain.items import Item, Rendition
 
 
 def base_url(event: APIGatewayProxyEventV2) -> str:
@@ -25,6 +25,12 @@ class LinkBuilder:
 
     def media(self, team_id: str, item_id: str, rendition: Rendition) -> str:
         return self.base + media_links.media_path(team_id, item_id, rendition)
+
+    def item_thumbnail(self, item: Item) -> str | None:
+        """The 512 px thumbnail's permanent link; None for a video (no frame is decoded)."""
+        if Rendition.THUMB_512 not in item.object_keys:
+            return None
+        return self.media(item.team_id, item.id, Rendition.THUMB_512)
 
     def share(self, token: str) -> str:
         return f"{self.base}/share/{token}"

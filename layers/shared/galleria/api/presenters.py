@@ -75,11 +75,7 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
             }
         ),
         url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
-        thumbnail_url=(
-            links.media(item.team_id, item.id, Rendition.THUMB_512)
-            if Rendition.THUMB_512 in item.object_keys
-            else None  # videos: no frame is decoded, so no thumbnail
-        ),
+        thumbnail_url=links.item_thumbnail(item),
         generation=GenerationOut(**item.generation.model_dump()) if item.generation else None,
     )
 
@@ -158,6 +154,7 @@ def account_out(team: Team) -> AccountOut:
         credits=team.credits,
         storage=storage_out(team),  # serialised as StorageOut: the account shows no plan or trash bytes
         rate_limit=RateLimitOut(requests_per_minute=team.limits.requests_per_minute),
+        public_tags=team.public_tags,
     )
 
 

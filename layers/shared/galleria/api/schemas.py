@@ -190,6 +190,7 @@ class AccountOut(ResponseModel):
     credits: int
     storage: StorageOut
     rate_limit: RateLimitOut
+    public_tags: bool  # does the public feed show this team's tags
 
 
 # --- gallery ---------------------------------------------------------------------------
@@ -202,7 +203,10 @@ class GenerationOut(ResponseModel):
     reproducible: bool
 
 
-class ItemOut(ResponseModel):
+class PublicItemOut(ResponseModel):
+    """An item in the public feed: what anyone may see, nothing of its team or organisation
+    (no team id, collections, favorites or ratings; tags only where the team allows)."""
+
     id: str
     type: str
     url: str
@@ -212,12 +216,18 @@ class ItemOut(ResponseModel):
     model: str
     style_preset: str
     aspect_ratio: str
-    seed: int | None
     width: int | None  # None only for a video whose container does not state its size
     height: int | None
     mime_type: str
-    file_size: int
     tags: list[str]
+    created_at: str
+
+
+class ItemOut(PublicItemOut):
+    """An item as its own team sees it: the public fields and everything else."""
+
+    seed: int | None
+    file_size: int
     favorite: bool
     collections: list[str]
     visibility: str
@@ -227,7 +237,6 @@ class ItemOut(ResponseModel):
     archived: bool
     sha256: str
     generation: GenerationOut | None
-    created_at: str
     updated_at: str
     deleted_at: str | None
     purge_at: str | None
@@ -499,3 +508,14 @@ class SharedLinkOut(ResponseModel):
     max_views: int | None
     images: list[SharedImageOut]
     next_cursor: str | None = None
+
+
+class PublicGalleryPage(ResponseModel):
+    items: list[PublicItemOut]
+    page: int
+    page_size: int
+    next_cursor: str | None
+
+
+class AccountPatchIn(RequestModel):
+    public_tags: bool

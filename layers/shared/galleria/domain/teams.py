@@ -45,6 +45,7 @@ class Team(BaseModel):
     storage_used: int = 0  # every stored byte: originals, thumbnails, derived files, the trash
     item_count: int = 0
     trash_bytes: int = 0  # the part of storage_used that purging the trash would free
+    public_tags: bool = False  # may the public feed show this team's tags
     created_at: str
 
     @property

@@ -13,6 +13,7 @@ partition attribute only while it belongs in it.
 | ArchivedByDate   | ``archivedPk = TEAM#{team}``    | archived live items                    |
 | TrashByDate      | ``trashPk = TEAM#{team}``, sorted by ``trashSk = {deletedAt}#{id}`` | the trash |
 | PurgeByTime      | ``purgePk = PURGE#{shard}``, sorted by ``purgeSk = {purgeAt}#{id}`` | all trash |
+| PublicByDate     | ``publicPk = PUBLIC``           | every team's listed public items (the public feed) |
 
 Tags and collections are many per item, which one index key cannot hold: they have membership
 records instead (galleria.items.memberships).
@@ -34,6 +35,8 @@ ARCHIVED_INDEX = "ArchivedByDate"
 TRASH_INDEX = "TrashByDate"
 
 PURGE_INDEX = "PurgeByTime"
+PUBLIC_INDEX = "PublicByDate"
+PUBLIC_PARTITION = "PUBLIC"
 
 DATE_SORT = "dateSk"
 TRASH_SORT = "trashSk"
@@ -67,6 +70,8 @@ def index_keys(item: Item) -> dict[str, str]:
         keys["typePk"] = f"{team}#{item.type}"
         keys["favoritePk"] = f"{team}#{str(item.favorite).lower()}"
         keys["modelPk"] = f"{team}#{item.model}"
+        if item.visibility == "public":
+            keys["publicPk"] = PUBLIC_PARTITION
     elif item.live:
         keys["archivedPk"] = team
     else:
