@@ -132,8 +132,13 @@ def get_upload(item_id: PathItemId, principal: CallerPrincipal) -> UploadStatusO
 
 @app.get("/api/v1/gallery/<itemId>")
 def get_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailOut:
-    item = GalleryService().get(principal.team_id, item_id)
-    return ItemDetailOut(**item_out(item, _links()).model_dump())
+    family = GalleryService().family(principal.team_id, item_id)
+    links = _links()
+    return ItemDetailOut(
+        **item_out(family.item, links).model_dump(),
+        variants=[item_out(variant, links) for variant in family.variants],
+        parent=item_out(family.parent, links) if family.parent else None,
+    )
 
 
 @app.patch("/api/v1/gallery/<itemId>")

@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.app import create_resolver, current_principal, handle, json_response
 from galleria.api.generation import generation_answer, inline_images, replay, replayable
 from galleria.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from galleria.api.idempotency import Answer, idempotent_answer
@@ -23,6 +23,8 @@ from galleria.api.schemas import (
     AccountOut,
     AccountPatchIn,
     CapabilitiesOut,
+    EditAccepted,
+    EditIn,
     GenerateImageRequest,
     GenerateImageResponse,
     ItemId,
@@ -34,12 +36,18 @@ from galleria.api.schemas import (
     ModelOut,
     ModelsResponse,
     PriceQuote,
+    SessionId,
+    SessionOpened,
+    SessionOut,
+    SessionTurnOut,
+    SplitIn,
 )
 from galleria.auth import Principal
 from galleria.catalog import ASPECT_RATIOS, MODELS, STYLE_PRESETS
 from galleria.config import get_settings
 from galleria.domain.jobs import Job
 from galleria.generation.service import GenerationService
+from galleria.generation.variants import VariantsService
 from galleria.jobs.repository import JobsRepository
 from galleria.storage import MediaStorage
 
@@ -85,6 +93,59 @@ def remix_item(
         return generation_answer(job, _links())
 
     return _idempotent("remix", principal, {"itemId": item_id}, remix)
+
+
+# --- variants: edits (in sessions) and derived images -------------------------------------------
+PathItemId = Annotated[ItemId, Path(alias="itemId")]
+
+
+def _accepted(job: Job) -> dict[str, Any]:
+    return {"jobId": job.id, "status": job.status.value, "statusUrl": f"/api/v1/jobs/{job.id}"}
+
+
+@app.post("/api/v1/gallery/<itemId>/edit")
+def edit_item(item_id: PathItemId, body: EditIn, principal: CallerPrincipal) -> Response[EditAccepted]:
+    def edit() -> tuple[int, dict[str, Any]]:
+        job, session_id = VariantsService().edit(
+            principal.team_id, item_id, body.prompt, body.model, body.session_id
+        )
+        return 202, EditAccepted(**_accepted(job), edit_session_id=session_id).model_dump(by_alias=True)
+
+    return _idempotent("edit", principal, {"itemId": item_id, **body.model_dump(mode="json")}, edit)
+
+
+@app.post("/api/v1/gallery/<itemId>/open-in-chat")
+def open_in_chat(item_id: PathItemId, principal: CallerPrincipal) -> Response[SessionOpened]:
+    session = VariantsService().open_session(principal.team_id, item_id)
+    opened = SessionOpened(
+        session_id=session.id, gallery_image_id=session.gallery_image_id, created_at=session.created_at
+    )
+    return json_response(201, opened)
+
+
+@app.get("/api/v1/sessions/<sessionId>")
+def get_session(
+    session_id: Annotated[SessionId, Path(alias="sessionId")], principal: CallerPrincipal
+) -> SessionOut:
+    session, turns = VariantsService().session(principal.team_id, session_id)
+    return SessionOut(
+        session_id=session.id,
+        gallery_image_id=session.gallery_image_id,
+        created_at=session.created_at,
+        turns=[SessionTurnOut(**turn.model_dump(exclude={"session_id"})) for turn in turns],
+    )
+
+
+@app.post("/api/v1/gallery/<itemId>/clean-background")
+def clean_background(item_id: PathItemId, principal: CallerPrincipal) -> Response[JobAccepted]:
+    job = VariantsService().clean_background(principal.team_id, item_id)
+    return json_response(202, JobAccepted(**_accepted(job)))
+
+
+@app.post("/api/v1/gallery/<itemId>/split")
+def split_item(item_id: PathItemId, body: SplitIn, principal: CallerPrincipal) -> Response[JobAccepted]:
+    job = VariantsService().split(principal.team_id, item_id, body.rows, body.cols)
+    return json_response(202, JobAccepted(**_accepted(job)))
 
 
 @app.get("/api/v1/jobs/<jobId>")

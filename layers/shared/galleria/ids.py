@@ -12,6 +12,7 @@ _BODY_LENGTH = 26
 ITEM = "gal"
 COLLECTION = "col"
 JOB = "job"
+SESSION = "ses"
 TEAM = "team"
 KEY = "key"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from galleria import aws, clock, ids
 from galleria.accounts.rate_limits import RateLimiter
@@ -112,9 +114,9 @@ class GenerationService:
         check_capabilities(model, spec)
         if dry_run:
             return self.quote(team_id, model, spec)
-        self._admit(team_id, spec)
+        self.admit(team_id, spec)
         source = decode_source_image(source_image) if source_image else None
-        job = self.submit(team_id, model, spec, source)
+        job = self.submit(team_id, spec, source, price_per_image=model.price_per_image)
         return self.wait(job, wait_seconds) if wait_seconds > 0 else job
 
     def remix(self, team_id: str, item_id: str, *, wait_seconds: float) -> Job:
@@ -134,11 +136,11 @@ class GenerationService:
                 raise Conflict(f"The source image item {item_id} was made from is no longer kept")
             data = self.storage.get(item.object_keys[Rendition.SOURCE])
             source = SourceImage(data=data, mime_type=mime_type_of(item.object_keys[Rendition.SOURCE]))
-        self._admit(team_id, spec)
-        job = self.submit(team_id, model, spec, source)
+        self.admit(team_id, spec)
+        job = self.submit(team_id, spec, source, price_per_image=model.price_per_image)
         return self.wait(job, wait_seconds) if wait_seconds > 0 else job
 
-    def _admit(self, team_id: str, spec: GenerationSpec) -> None:
+    def admit(self, team_id: str, spec: GenerationSpec) -> None:
         """The plan's limits, checked before anything is charged: requests per minute, storage."""
         team = self.accounts.get_team(team_id)
         self.rate_limiter.take(team_id, team.limits.requests_per_minute)
@@ -154,8 +156,18 @@ class GenerationService:
             num_images=spec.num_images,
         )
 
-    def submit(self, team_id: str, model: ModelInfo, spec: GenerationSpec, source: SourceImage | None) -> Job:
-        """Reserve the credits and create the job in one transaction, then queue it."""
+    def submit(
+        self,
+        team_id: str,
+        spec: GenerationSpec,
+        source: SourceImage | None,
+        *,
+        price_per_image: int,
+        job_type: JobType = JobType.GENERATE,
+        extra_ops: Callable[[str], list[dict[str, Any]]] | None = None,
+    ) -> Job:
+        """Reserve the credits and create the job in one transaction, then queue it. ``extra_ops``
+        (given the job id) adds records that must exist exactly when the job does."""
         if spec.source_item_id:
             source_item = self.items.get(team_id, spec.source_item_id)  # another team's: not found
             if source_item.type != "image":
@@ -164,7 +176,7 @@ class GenerationService:
                 )
         if spec.collection_id:
             self.collections.get(team_id, spec.collection_id)
-        cost = model.price_per_image * spec.num_images
+        cost = price_per_image * spec.num_images
         now = clock.now()
         job_id = ids.new_id(ids.JOB)
         at_ms = int(now.timestamp() * 1000)
@@ -172,13 +184,13 @@ class GenerationService:
         job = Job(
             id=job_id,
             team_id=team_id,
-            type=JobType.GENERATE,
+            type=job_type,
             created_at=clock.iso(now),
             updated_at=clock.iso(now),
             request=spec.as_record(),
-            model=model.id,
+            model=spec.model,
             num_images=spec.num_images,
-            price_per_image=model.price_per_image,
+            price_per_image=price_per_image,
             credits_reserved=cost,
             # Item ids are fixed up front so a redelivered job finds the items it already made.
             item_ids=[ids.new_id(ids.ITEM, at_ms=at_ms) for _ in range(spec.num_images)]
@@ -190,10 +202,12 @@ class GenerationService:
         if source is not None and source_key is not None:
             # Stored before the job exists: if the transaction fails, tmp/ expiry removes it.
             self.storage.put(source_key, source.data, source.mime_type)
+        charge = self.accounts.charge_ops(team_id, job_id, cost) if cost else []  # derived images are free
+        extra = extra_ops(job_id) if extra_ops else []
         try:
-            transact_write([*self.accounts.charge_ops(team_id, job_id, cost), self.jobs.put_new_op(job)])
+            transact_write([*charge, self.jobs.put_new_op(job), *extra])
         except TransactionCancelled as exc:
-            if exc.failed_condition(0):
+            if charge and exc.failed_condition(0):
                 raise self.accounts.insufficient_credits(exc.reasons[0], cost) from exc
             raise
         self._enqueue(job)

@@ -22,6 +22,13 @@ class GenerationSpec(BaseModel):
     save_to_gallery: bool = True
     gallery_tags: list[str] = []
     collection_id: str | None = None
+    # Variants (edits and derived images): the item they come from, and for edits the session turn.
+    parent_id: str | None = None
+    session_id: str | None = None
+    turn: int | None = None
+    derive: str | None = None  # "clean-background" or "split" (no model call)
+    rows: int | None = None
+    cols: int | None = None
 
     def as_record(self) -> dict[str, object]:
         return self.model_dump(by_alias=True, mode="json")

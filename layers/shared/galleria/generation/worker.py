@@ -22,7 +22,7 @@ from aws_lambda_powertools import Logger
 from galleria import clock
 from galleria.accounts.repository import AccountsRepository
 from galleria.domain.items import GenerationRecord, Item, Rendition
-from galleria.domain.jobs import ImageResult, Job, JobError, JobStatus
+from galleria.domain.jobs import ImageResult, Job, JobError, JobStatus, JobType
 from galleria.domain.teams import Team
 from galleria.generation.spec import GenerationSpec
 from galleria.imaging.formats import MIME_BY_FORMAT
@@ -31,7 +31,9 @@ from galleria.items.repository import ItemsRepository
 from galleria.items.writer import ItemWriter
 from galleria.jobs.repository import JobsRepository
 from galleria.providers.base import ImageProvider, ProviderError, ProviderImage, ProviderRequest
+from galleria.providers.derived import derived_provider
 from galleria.providers.registry import provider_for
+from galleria.sessions.repository import SessionsRepository
 from galleria.storage import MediaStorage, StorageUnavailable, item_object_key, tmp_object_key
 from galleria.transactions import TransactionCancelled, transact_write
 
@@ -41,6 +43,7 @@ THUMBNAIL_SIZES = (512, 256)
 STORAGE_FAILED = "storage_failed"
 # Raw bytes of inline images one job may return: 4/3 of it in base64 stays under Lambda's 6 MB.
 INLINE_MAX_BYTES = 4 * 1024 * 1024
+EDIT_SOURCE_MAX_BYTES = 4 * 1024 * 1024  # what OpenAI's edit endpoint takes; the others take less
 
 
 class RetryLater(Exception):
@@ -74,6 +77,7 @@ class GenerationWorker:
         self.accounts = accounts or AccountsRepository()
         self.storage = storage or MediaStorage()
         self.writer = ItemWriter(self.items.table, accounts=self.accounts)
+        self.sessions = SessionsRepository(self.items.table)
         self.providers = providers or provider_for
         self._inline_lock = threading.Lock()
         self._inline_bytes = 0
@@ -90,7 +94,9 @@ class GenerationWorker:
             return job
         spec = GenerationSpec.model_validate(job.request)
         team = self.accounts.get_team(job.team_id)
-        provider = self.providers(job.model)
+        provider = (
+            derived_provider(spec.derive, spec.rows, spec.cols) if spec.derive else self.providers(job.model)
+        )
         source = self._source_bytes(job, spec)
         seed = base_seed(job, spec)
 
@@ -104,6 +110,7 @@ class GenerationWorker:
                 seed=(seed + index) % 2**32,
                 source_image=source,
                 source_mime_type=_mime_type(source) if source else None,
+                index=index,
             )
             try:
                 return self._make_image(job, spec, team, provider, request, index, source)
@@ -258,6 +265,8 @@ class GenerationWorker:
             tags=spec.gallery_tags,
             collections=[spec.collection_id] if spec.collection_id else [],
             visibility=team.limits.default_visibility,
+            source=_item_source(spec),
+            parent_id=spec.parent_id,
             sha256=hashlib.sha256(image.data).hexdigest(),
             generation=GenerationRecord(
                 provider=image.provider,
@@ -293,6 +302,10 @@ class GenerationWorker:
         if item is None:
             return None
         original = self.storage.get(item.object_keys[Rendition.ORIGINAL])
+        if job.type is JobType.EDIT:  # edit APIs take a PNG of at most 4 MB
+            from galleria.imaging.convert import png_within
+
+            return png_within(original, EDIT_SOURCE_MAX_BYTES)
         if item.mime_type not in MIME_BY_FORMAT.values():  # an uploaded GIF: providers take its first frame
             from galleria.imaging.convert import convert_image
 
@@ -321,6 +334,12 @@ class GenerationWorker:
             }
         )
         self._record(finished, refund=refund)
+        spec = GenerationSpec.model_validate(job.request)
+        if spec.session_id and spec.turn is not None:
+            variant = images[0].gallery_id if images else None
+            self.sessions.settle_turn(
+                job.team_id, spec.session_id, spec.turn, finished.status, variant, clock.now_iso()
+            )
         logger.info(
             "job finished", job_id=job.id, status=finished.status, images=len(images), refunded=refund
         )
@@ -336,6 +355,12 @@ class GenerationWorker:
             if not exc.failed_condition(0):
                 raise
             logger.info("job outcome already recorded", job_id=job.id)
+
+
+def _item_source(spec: GenerationSpec) -> str:
+    if spec.derive:
+        return "derived"
+    return "edited" if spec.parent_id else "generated"
 
 
 def _job_error(images: list[ImageResult], errors: list[JobError]) -> JobError | None:

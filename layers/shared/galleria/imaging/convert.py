@@ -84,6 +84,28 @@ def convert_image(
     return buffer.getvalue(), MIME_BY_FORMAT[fmt.upper()]
 
 
+def png_within(data: bytes, max_bytes: int) -> bytes:
+    """A stored original as a PNG of at most ``max_bytes`` (what edit APIs take): converted from
+    JPEG/WebP/GIF, and scaled down (aspect kept) until it fits. Metadata is dropped."""
+    image = open_image(
+        data,
+        max_bytes=STORED_MAX_BYTES,
+        max_pixels=STORED_MAX_PIXELS,
+        allowed_formats=STORED_FORMATS,
+        allow_animated=True,
+    )
+    out = image if image.mode in _PNG_MODES else to_rgb_or_rgba(to_8bit(image))
+    while True:
+        buffer = io.BytesIO()
+        out.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        if buffer.tell() <= max_bytes or min(out.size) <= 64:
+            return buffer.getvalue()
+        # PNG size grows with the pixel count: shrink by the square root of the excess, plus a margin.
+        scale = (max_bytes / buffer.tell()) ** 0.5 * 0.9
+        size = (max(1, round(out.width * scale)), max(1, round(out.height * scale)))
+        out = out.resize(size, Image.Resampling.LANCZOS)
+
+
 def image_info(data: bytes) -> ImageInfo:
     """Dimensions (as displayed, i.e. after EXIF rotation) and format, from the header only."""
     with open_lazily(data) as image:

@@ -68,7 +68,9 @@ class TrashPurge:
         if owner is None:
             return False
         team_id, item_id = owner
-        outcome = self.updater.apply(team_id, [item_id], due_by(self.now()), Erasing(self.storage))
+        outcome = self.updater.apply(
+            team_id, [item_id], due_by(self.now()), Erasing(self.storage, self.items)
+        )
         return item_id not in outcome.failed
 
     def sweep(self, *, time_left: Callable[[], float] = lambda: float("inf")) -> SweepReport:
@@ -85,6 +87,8 @@ class TrashPurge:
                 for team_id, item_id in page:
                     by_team.setdefault(team_id, []).append(item_id)
                 for team_id, item_ids in by_team.items():
-                    outcome = self.updater.apply(team_id, item_ids, due_by(moment), Erasing(self.storage))
+                    outcome = self.updater.apply(
+                        team_id, item_ids, due_by(moment), Erasing(self.storage, self.items)
+                    )
                     report.purged += sum(1 for change in outcome.changes if change.after is None)
         return report

@@ -14,6 +14,7 @@ partition attribute only while it belongs in it.
 | TrashByDate      | ``trashPk = TEAM#{team}``, sorted by ``trashSk = {deletedAt}#{id}`` | the trash |
 | PurgeByTime      | ``purgePk = PURGE#{shard}``, sorted by ``purgeSk = {purgeAt}#{id}`` | all trash |
 | PublicByDate     | ``publicPk = PUBLIC``           | every team's listed public items (the public feed) |
+| ByParent         | ``parentPk = TEAM#{team}#{parent}`` | an item's variants (edits, derived images) |
 
 Tags and collections are many per item, which one index key cannot hold: they have membership
 records instead (galleria.items.memberships).
@@ -37,6 +38,7 @@ TRASH_INDEX = "TrashByDate"
 PURGE_INDEX = "PurgeByTime"
 PUBLIC_INDEX = "PublicByDate"
 PUBLIC_PARTITION = "PUBLIC"
+PARENT_INDEX = "ByParent"
 
 DATE_SORT = "dateSk"
 TRASH_SORT = "trashSk"
@@ -57,6 +59,10 @@ def item_owner(key: dict[str, Any]) -> tuple[str, str]:
     return key["pk"]["S"].removeprefix("TEAM#"), key["sk"]["S"].removeprefix("ITEM#")
 
 
+def parent_partition(team_id: str, parent_id: str) -> str:
+    return f"{team_partition(team_id)}#{parent_id}"
+
+
 def purge_partition(shard: int) -> str:
     return f"PURGE#{shard}"
 
@@ -65,6 +71,8 @@ def index_keys(item: Item) -> dict[str, str]:
     """The index attributes ``item`` carries in its current state."""
     team = team_partition(item.team_id)
     keys = {DATE_SORT: item.date_key}
+    if item.parent_id:
+        keys["parentPk"] = parent_partition(item.team_id, item.parent_id)
     if item.listed:
         keys["livePk"] = team
         keys["typePk"] = f"{team}#{item.type}"

@@ -6,6 +6,7 @@ galleria.items.writer so counters and memberships change with them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,16 @@ from galleria.config import get_settings
 from galleria.domain.items import Item
 from galleria.errors import NotFound
 from galleria.items.memberships import ITEM_ID
-from galleria.items.records import PURGE_INDEX, from_record, item_key, item_owner, purge_partition
+from galleria.items.records import (
+    DATE_SORT,
+    PARENT_INDEX,
+    PURGE_INDEX,
+    from_record,
+    item_key,
+    item_owner,
+    parent_partition,
+    purge_partition,
+)
 
 _BATCH_GET_LIMIT = 100  # BatchGetItem's maximum keys per call
 
@@ -130,6 +140,30 @@ class ItemsRepository:
                 return
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
             query["Limit"] = chunk
+
+    def _variant_partition(self, team_id: str, parent_id: str) -> Partition:
+        return Partition(
+            team_id, "parentPk", parent_partition(team_id, parent_id), DATE_SORT, index=PARENT_INDEX
+        )
+
+    def variants(self, team_id: str, parent_id: str, limit: int) -> list[Item]:
+        """The item's variants (live and trashed), newest first, at most ``limit``."""
+        found = self.scan_partition(self._variant_partition(team_id, parent_id), Range(), chunk=limit)
+        return [item for _, item in itertools.islice(found, limit)]
+
+    def detach_variants(self, team_id: str, parent_id: str, now: str) -> None:
+        """Make the variants of an item that is gone for good roots (no parentId). The version
+        bump makes a writer that read a variant before this retry rather than restore the link."""
+        partition = self._variant_partition(team_id, parent_id)
+        variant_ids = [item.id for _, item in self.scan_partition(partition, Range(), chunk=100)]
+        for variant_id in variant_ids:
+            self.client.update_item(
+                TableName=self.table,
+                Key=item_key(team_id, variant_id),
+                UpdateExpression="REMOVE parent_id, parentPk SET version = version + :one, updated_at = :now",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":now": {"S": now}},
+            )
 
     def due_for_purge(self, shard: int, until: str, page_size: int = 100) -> Iterator[list[tuple[str, str]]]:
         """(team, item) of trashed items whose purgeAt is at or before ``until``, oldest first,

@@ -60,6 +60,16 @@ def refusal_error(refusal: ItemRefused) -> GalleriaError:
     return InvalidRequest(refusal.message, code=refusal.code)
 
 
+MAX_VARIANTS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ItemFamily:
+    item: Item
+    parent: Item | None
+    variants: list[Item]  # newest first
+
+
 class GalleryService:
     def __init__(
         self,
@@ -103,6 +113,13 @@ class GalleryService:
     def get(self, team_id: str, item_id: str) -> Item:
         return self.items.get(team_id, item_id)
 
+    def family(self, team_id: str, item_id: str) -> ItemFamily:
+        """The item with its parent (also when that is in the trash) and its live variants."""
+        item = self.items.get(team_id, item_id)
+        parent = self.items.find(team_id, item.parent_id) if item.parent_id else None
+        variants = [v for v in self.items.variants(team_id, item_id, limit=MAX_VARIANTS_SHOWN) if v.live]
+        return ItemFamily(item=item, parent=parent, variants=variants)
+
     # --- changing one item -----------------------------------------------------------------
     def _change_one(
         self, team_id: str, item_id: str, mutate: Mutation, side_effects: SideEffects | None = None
@@ -132,7 +149,7 @@ class GalleryService:
         return self._change_one(team_id, item_id, from_trash, restoring(self.storage)).items[0]
 
     def delete_forever(self, team_id: str, item_id: str) -> None:
-        self._change_one(team_id, item_id, forever, Erasing(self.storage))
+        self._change_one(team_id, item_id, forever, Erasing(self.storage, self.items))
 
     # --- files -----------------------------------------------------------------------------
     def download(self, team_id: str, item_id: str, fmt: str | None) -> Download:

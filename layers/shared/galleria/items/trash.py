@@ -15,6 +15,7 @@ from galleria import clock
 from galleria.domain.items import Item
 from galleria.domain.shares import ShareTarget
 from galleria.items.changes import Change
+from galleria.items.repository import ItemsRepository
 from galleria.items.updates import ItemRefused, SideEffects
 from galleria.shares.repository import SharesRepository
 from galleria.storage import MediaStorage, StorageUnavailable, trash_object_key
@@ -99,11 +100,14 @@ def restoring(storage: MediaStorage) -> SideEffects:
 
 
 class Erasing(SideEffects):
-    """A permanent delete removes the trash copies and ends the item's share link (revoked: its
-    record stays for audit) once the item's record is gone."""
+    """A permanent delete removes the trash copies, ends the item's share link (revoked: its
+    record stays for audit) and makes its variants roots, once the item's record is gone."""
 
-    def __init__(self, storage: MediaStorage, shares: SharesRepository | None = None) -> None:
+    def __init__(
+        self, storage: MediaStorage, items: ItemsRepository, shares: SharesRepository | None = None
+    ) -> None:
         self.storage = storage
+        self.items = items
         self.shares = shares or SharesRepository()
 
     def after_write(self, changes: list[Change]) -> None:
@@ -111,3 +115,4 @@ class Erasing(SideEffects):
         now = clock.now_iso()
         for change in changes:
             self.shares.revoke_target(change.item.team_id, ShareTarget.ITEM, change.item.id, now)
+            self.items.detach_variants(change.item.team_id, change.item.id, now)

@@ -18,6 +18,7 @@ class ProviderRequest:
     seed: int | None
     source_image: bytes | None = None  # as stored: PNG, JPEG or WEBP, already checked for limits
     source_mime_type: str | None = None
+    index: int = 0  # the image's number in its job (a grid split's cell)
 
 
 @dataclass(frozen=True)

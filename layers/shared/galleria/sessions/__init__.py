@@ -1,0 +1,1 @@
+"""Edit sessions: chains of edits that start from one gallery item."""

@@ -1,0 +1,281 @@
+"""Variants: edits (and edit sessions), clean background and grid split, through the handlers."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+import pytest
+from PIL import Image
+
+from galleria.accounts.repository import AccountsRepository
+from galleria.config import get_settings
+from galleria.providers.base import ProviderError, ProviderRequest
+from galleria.providers.local_procedural import LocalProceduralProvider
+
+GALLERY = "/api/v1/gallery"
+
+
+def credits(team) -> int:
+    return AccountsRepository().get_team(team.team_id).credits
+
+
+def item(stack, team, item_id: str) -> dict:
+    response = stack.request("GET", f"{GALLERY}/{item_id}", key=team.key)
+    assert response.status == 200, response.body
+    return response.json()
+
+
+def finished_job(stack, team, job_id: str) -> dict:
+    stack.run_workers()
+    job = stack.request("GET", f"/api/v1/jobs/{job_id}", key=team.key).json()
+    assert job["status"] in ("succeeded", "failed"), job
+    return job
+
+
+def original_pixels(team, item_id: str, body: dict) -> Image.Image:
+    ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[body["mimeType"]]
+    key = f"teams/{team.team_id}/items/{item_id}/original.{ext}"
+    data = boto3.client("s3", region_name="us-east-1").get_object(Bucket=get_settings().media_bucket, Key=key)
+    return Image.open(io.BytesIO(data["Body"].read()))
+
+
+@pytest.fixture
+def parent(stack, team) -> str:
+    [made] = stack.make_items(team, 1, prompt="A teapot on a table")
+    stack.request("PATCH", f"{GALLERY}/{made}", key=team.key, json_body={"tags": ["kitchen", "still-life"]})
+    return made
+
+
+# --- edits ---------------------------------------------------------------------------------
+def test_an_edit_makes_a_variant_that_inherits_tags_and_costs_ten(stack, team, parent) -> None:
+    before = credits(team)
+
+    accepted = stack.request(
+        "POST",
+        f"{GALLERY}/{parent}/edit",
+        key=team.key,
+        json_body={"prompt": "Make the teapot blue", "model": "local/procedural"},
+    )
+    job = finished_job(stack, team, accepted.json()["jobId"])
+    [image] = job["result"]["images"]
+    variant = item(stack, team, image["galleryId"])
+    family = item(stack, team, parent)
+
+    assert accepted.status == 202
+    assert accepted.json()["editSessionId"].startswith("ses_")
+    assert job["status"] == "succeeded" and credits(team) == before - 10
+    assert (variant["source"], variant["parentId"]) == ("edited", parent)
+    assert variant["prompt"] == "Make the teapot blue"
+    assert variant["tags"] == ["kitchen", "still-life"]
+    assert variant["parent"]["id"] == parent and variant["parent"]["deletedAt"] is None
+    assert [v["id"] for v in family["variants"]] == [variant["id"]]
+
+
+def test_variants_are_listed_newest_first(stack, team, parent) -> None:
+    made = []
+    for prompt in ("Blue", "Green", "Red"):
+        accepted = stack.request(
+            "POST",
+            f"{GALLERY}/{parent}/edit",
+            key=team.key,
+            json_body={"prompt": prompt, "model": "local/procedural"},
+        ).json()
+        made.append(finished_job(stack, team, accepted["jobId"])["result"]["images"][0]["galleryId"])
+
+    assert [v["id"] for v in item(stack, team, parent)["variants"]] == list(reversed(made))
+
+
+def test_a_failed_edit_is_refunded(stack, team, parent, monkeypatch) -> None:
+    from galleria.generation import worker as worker_module
+
+    class Broken:
+        def generate(self, request: ProviderRequest):
+            raise ProviderError("The provider rejected the image")
+
+    monkeypatch.setattr(worker_module, "provider_for", lambda model: Broken())
+    before = credits(team)
+
+    accepted = stack.request(
+        "POST",
+        f"{GALLERY}/{parent}/edit",
+        key=team.key,
+        json_body={"prompt": "Blue", "model": "local/procedural"},
+    ).json()
+    job = finished_job(stack, team, accepted["jobId"])
+    session = stack.request("GET", f"/api/v1/sessions/{accepted['editSessionId']}", key=team.key).json()
+
+    assert job["status"] == "failed" and credits(team) == before
+    assert item(stack, team, parent)["variants"] == []
+    assert [(t["status"], t["variantId"]) for t in session["turns"]] == [("failed", None)]
+
+
+def test_the_edit_source_is_a_png_of_at_most_4_mb(stack, team, parent, monkeypatch) -> None:
+    from galleria.generation import worker as worker_module
+
+    seen: list[bytes] = []
+
+    class Recording(LocalProceduralProvider):
+        def generate(self, request: ProviderRequest):
+            seen.append(request.source_image or b"")
+            return super().generate(request)
+
+    monkeypatch.setattr(worker_module, "provider_for", lambda model: Recording())
+    # A JPEG original of 2,400 × 2,400 noise (about 10 MB as PNG).
+    key = f"teams/{team.team_id}/items/{parent}/original.png"
+    noise = Image.effect_noise((2400, 2400), 90).convert("RGB")
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG")
+    assert buffer.tell() > 4 * 1024 * 1024
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=get_settings().media_bucket, Key=key, Body=buffer.getvalue()
+    )
+
+    accepted = stack.request(
+        "POST",
+        f"{GALLERY}/{parent}/edit",
+        key=team.key,
+        json_body={"prompt": "Blue", "model": "local/procedural"},
+    ).json()
+    finished_job(stack, team, accepted["jobId"])
+
+    [source] = seen
+    assert source.startswith(b"\x89PNG") and len(source) <= 4 * 1024 * 1024
+    shrunk = Image.open(io.BytesIO(source))
+    assert shrunk.width == shrunk.height and shrunk.width < 2400
+
+
+def test_edits_are_refused_with_a_reason(stack, team, other_team, parent) -> None:
+    path = f"{GALLERY}/{parent}/edit"
+    empty = stack.request("POST", path, key=team.key, json_body={"prompt": "  "})
+    unknown_model = stack.request("POST", path, key=team.key, json_body={"prompt": "x", "model": "nope/nope"})
+    foreign = stack.request("POST", path, key=other_team.key, json_body={"prompt": "x"})
+    bad_session = stack.request("POST", path, key=team.key, json_body={"prompt": "x", "sessionId": "../x"})
+
+    assert (empty.status, empty.json()["code"]) == (400, "invalid_prompt")
+    assert (unknown_model.status, unknown_model.json()["code"]) == (400, "invalid_model")
+    assert foreign.status == 404
+    assert bad_session.status == 400
+    stack.request("DELETE", f"{GALLERY}/{parent}", key=team.key)
+    assert stack.request("POST", path, key=team.key, json_body={"prompt": "x"}).status == 409
+
+
+# --- sessions ------------------------------------------------------------------------------
+def test_a_session_continues_from_its_latest_image(stack, team, parent) -> None:
+    opened = stack.request("POST", f"{GALLERY}/{parent}/open-in-chat", key=team.key)
+    session_id = opened.json()["sessionId"]
+
+    variants = []
+    for prompt in ("Make it blue", "Add steam"):
+        accepted = stack.request(
+            "POST",
+            f"{GALLERY}/{parent}/edit",
+            key=team.key,
+            json_body={"prompt": prompt, "model": "local/procedural", "sessionId": session_id},
+        ).json()
+        assert accepted["editSessionId"] == session_id
+        variants.append(finished_job(stack, team, accepted["jobId"])["result"]["images"][0]["galleryId"])
+    session = stack.request("GET", f"/api/v1/sessions/{session_id}", key=team.key).json()
+
+    assert opened.status == 201 and opened.json()["galleryImageId"] == parent
+    assert item(stack, team, variants[0])["parentId"] == parent
+    assert item(stack, team, variants[1])["parentId"] == variants[0]  # edited from the latest image
+    assert [(t["turn"], t["prompt"], t["status"], t["variantId"]) for t in session["turns"]] == [
+        (1, "Make it blue", "succeeded", variants[0]),
+        (2, "Add steam", "succeeded", variants[1]),
+    ]
+
+
+def test_sessions_belong_to_their_team(stack, team, other_team, parent) -> None:
+    session_id = stack.request("POST", f"{GALLERY}/{parent}/open-in-chat", key=team.key).json()["sessionId"]
+
+    assert stack.request("GET", f"/api/v1/sessions/{session_id}", key=other_team.key).status == 404
+    assert stack.request("POST", f"{GALLERY}/{parent}/open-in-chat", key=other_team.key).status == 404
+    [theirs] = stack.make_items(other_team, 1)
+    sneaky = stack.request(
+        "POST",
+        f"{GALLERY}/{theirs}/edit",
+        key=other_team.key,
+        json_body={"prompt": "x", "sessionId": session_id},
+    )
+    assert sneaky.status == 404
+    assert stack.request("GET", f"/api/v1/sessions/{session_id}", key=team.key).json()["turns"] == []
+
+
+# --- derived images ------------------------------------------------------------------------
+def test_split_makes_pixel_exact_cells_in_reading_order(stack, team, parent) -> None:
+    before = credits(team)
+    accepted = stack.request(
+        "POST", f"{GALLERY}/{parent}/split", key=team.key, json_body={"rows": 2, "cols": 3}
+    )
+    job = finished_job(stack, team, accepted.json()["jobId"])
+    whole = original_pixels(team, parent, item(stack, team, parent)).convert("RGB")
+
+    cells = [image["galleryId"] for image in job["result"]["images"]]
+    assert accepted.status == 202 and len(cells) == 6 and credits(team) == before
+    width, height = whole.size
+    for index, cell_id in enumerate(cells):
+        cell = item(stack, team, cell_id)
+        assert (cell["source"], cell["parentId"], cell["mimeType"]) == ("derived", parent, "image/png")
+        row, col = divmod(index, 3)
+        left, top = col * width // 3, row * height // 2
+        box = (left, top, left + cell["width"], top + cell["height"])
+        pixels = original_pixels(team, cell_id, cell).convert("RGB")
+        assert pixels.tobytes() == whole.crop(box).tobytes(), index
+    assert sum(item(stack, team, c)["width"] for c in cells[:3]) == width
+
+
+def test_clean_background_makes_a_transparent_png_variant(stack, team) -> None:
+    [made] = stack.make_items(team, 1)
+    # A known picture: a red square on a plain white background.
+    picture = Image.new("RGB", (200, 160), "white")
+    picture.paste((200, 30, 30), (60, 40, 140, 120))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=get_settings().media_bucket,
+        Key=f"teams/{team.team_id}/items/{made}/original.png",
+        Body=buffer.getvalue(),
+    )
+
+    accepted = stack.request("POST", f"{GALLERY}/{made}/clean-background", key=team.key)
+    job = finished_job(stack, team, accepted.json()["jobId"])
+    variant = item(stack, team, job["result"]["images"][0]["galleryId"])
+    cleaned = original_pixels(team, variant["id"], variant)
+
+    assert (variant["source"], variant["parentId"], variant["mimeType"]) == ("derived", made, "image/png")
+    assert cleaned.mode == "RGBA" and cleaned.size == (200, 160)
+    assert cleaned.getpixel((5, 5))[3] == 0 and cleaned.getpixel((100, 80))[3] == 255
+
+
+def test_split_and_clean_background_refuse_bad_input(stack, team, other_team, parent) -> None:
+    for body in ({"rows": 0, "cols": 2}, {"rows": 5, "cols": 1}, {"rows": 2}, {"rows": "2", "cols": 2}):
+        response = stack.request("POST", f"{GALLERY}/{parent}/split", key=team.key, json_body=body)
+        assert response.status == 400, body
+    assert stack.request("POST", f"{GALLERY}/{parent}/clean-background", key=other_team.key).status == 404
+    assert (
+        stack.request(
+            "POST", f"{GALLERY}/{parent}/split", key=other_team.key, json_body={"rows": 2, "cols": 2}
+        ).status
+        == 404
+    )
+
+
+# --- variants and their parent's life --------------------------------------------------------
+def test_trashing_a_parent_keeps_its_variants_and_forever_makes_them_roots(stack, team, parent) -> None:
+    accepted = stack.request(
+        "POST",
+        f"{GALLERY}/{parent}/edit",
+        key=team.key,
+        json_body={"prompt": "Blue", "model": "local/procedural"},
+    ).json()
+    variant_id = finished_job(stack, team, accepted["jobId"])["result"]["images"][0]["galleryId"]
+
+    stack.request("DELETE", f"{GALLERY}/{parent}", key=team.key)
+    in_trash = item(stack, team, variant_id)
+    stack.request("DELETE", f"{GALLERY}/{parent}/forever", key=team.key)
+    root = item(stack, team, variant_id)
+
+    assert in_trash["parentId"] == parent and in_trash["parent"]["deletedAt"] is not None
+    assert (root["parentId"], root["parent"]) == (None, None)
+    assert root["tags"] == ["kitchen", "still-life"]
