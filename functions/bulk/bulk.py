@@ -1,21 +1,41 @@
-"""API function: bulk delete, restore, tag and collect (1–200 ids, each failing on its own)."""
+"""API function: bulk delete, restore, tag and collect (1–200 ids, each failing on its own), and ZIP
+exports (up to 500 ids)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.exports import (
+    BULK_DOWNLOAD_WAIT_SECONDS,
+    bulk_download_answer,
+    export_out,
+    export_status_url,
+)
 from galleria.api.presenters import failed_out
-from galleria.api.schemas import BulkCollectIn, BulkOut, BulkTagIn, ItemIdsIn
+from galleria.api.schemas import (
+    BulkCollectIn,
+    BulkOut,
+    BulkTagIn,
+    ExportIn,
+    ExportOut,
+    ItemIdsIn,
+    JobAccepted,
+    JobId,
+)
 from galleria.auth import Principal
 from galleria.bulk.service import BulkResult, BulkService
+from galleria.config import get_settings
+from galleria.domain.jobs import Job
+from galleria.exports.service import ExportService
 from galleria.items.organise import TagMode
+from galleria.storage import MediaStorage
 from galleria.tags import normalise_tags
 
 logger = Logger()
@@ -48,6 +68,42 @@ def bulk_tag(body: Annotated[BulkTagIn, Body()], principal: CallerPrincipal) -> 
 @app.post("/api/v1/gallery/bulk/collect")
 def bulk_collect(body: Annotated[BulkCollectIn, Body()], principal: CallerPrincipal) -> BulkOut:
     return _out(BulkService().collect(principal.team_id, body.item_ids, body.collection_id))
+
+
+# --- ZIP exports ---------------------------------------------------------------------------------
+def _export_out(job: Job) -> ExportOut:
+    return export_out(job, MediaStorage())
+
+
+@app.post("/api/v1/gallery/bulk/download")
+def bulk_download(body: Annotated[ExportIn, Body()], principal: CallerPrincipal):  # zip, redirect or JSON
+    """Wait up to ~20 s: a small archive comes back itself, a larger one as a redirect, else 202."""
+    service = ExportService()
+    job = service.start(principal.team_id, body.item_ids, body.format)
+    remaining = app.lambda_context.get_remaining_time_in_millis() / 1000 - 3
+    job = service.wait(
+        job, max(0.0, min(BULK_DOWNLOAD_WAIT_SECONDS, get_settings().sync_wait_seconds, remaining))
+    )
+    answer = bulk_download_answer(job, MediaStorage())
+    return Response(
+        status_code=answer.status,
+        content_type=answer.content_type,
+        body=answer.body,
+        headers=answer.headers,
+        compress=False,
+    )
+
+
+@app.post("/api/v1/gallery/exports")
+def start_export(body: Annotated[ExportIn, Body()], principal: CallerPrincipal) -> Response[JobAccepted]:
+    job = ExportService().start(principal.team_id, body.item_ids, body.format)
+    accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=export_status_url(job))
+    return json_response(202, accepted)
+
+
+@app.get("/api/v1/gallery/exports/<jobId>")
+def get_export(job_id: Annotated[JobId, Path(alias="jobId")], principal: CallerPrincipal) -> ExportOut:
+    return _export_out(ExportService().get(principal.team_id, job_id))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -9,12 +9,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.generation.dead_letters import settle_dead_letter
-from galleria.generation.queue import GenerationMessage
+from galleria.jobs.messages import JobMessage
 
 logger = Logger()
-processor = BatchProcessor(
-    event_type=EventType.SQS, model=GenerationMessage, raise_on_entire_batch_failure=False
-)
+processor = BatchProcessor(event_type=EventType.SQS, model=JobMessage, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context

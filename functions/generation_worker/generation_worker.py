@@ -8,15 +8,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from galleria.generation.queue import GenerationMessage, run_generation_record
+from galleria.generation.queue import run_generation_record
+from galleria.jobs.messages import JobMessage
 
 logger = Logger()
 metrics = Metrics()
 # Failed records are reported, not raised, even when the whole batch fails: the answer is the
 # same to SQS (those messages come back) and the invocation is not logged as a crash.
-processor = BatchProcessor(
-    event_type=EventType.SQS, model=GenerationMessage, raise_on_entire_batch_failure=False
-)
+processor = BatchProcessor(event_type=EventType.SQS, model=JobMessage, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zipfile
 
 import pytest
 
@@ -122,3 +123,42 @@ def test_the_seed_gallery_curls_work_with_only_host_key_and_ids_changed(local_st
     facets = team.client.get("/api/v1/gallery/facets").json()
     assert facets["total"] == 0 and facets["trash"] == 3 and facets["collections"] == {collection["id"]: 0}
     assert team.client.get("/api/v1/gallery").json()["items"] == []
+
+
+def test_the_seed_bulk_download_curl_saves_a_zip(local_stack, make_team, tmp_path) -> None:
+    team = make_team()
+    made = team.client.post(
+        "/api/v1/generate-image",
+        json={"prompt": "A sunset over mountains", "model": "local/procedural", "numImages": 2},
+    ).json()
+    first, second = (image["galleryId"] for image in made["images"])
+    target = tmp_path / "gallery.zip"
+    args = [
+        "-X", "POST", f"{SEED_HOST}/api/v1/gallery/bulk/download",
+        "-H", "Authorization: Bearer YOUR_API_KEY",
+        "-H", "Content-Type: application/json",
+        "-d", '{\n"itemIds": ["gal_abc123", "gal_def456"]\n}',
+        "--output", "gallery.zip",
+    ]  # fmt: skip
+    swapped = [
+        a.replace(SEED_HOST, local_stack.base_url)
+        .replace("YOUR_API_KEY", team.key)
+        .replace("gal_abc123", first)
+        .replace("gal_def456", second)
+        for a in args
+    ]
+    result = subprocess.run(
+        ["curl", "-s", "-w", "%{http_code}", *swapped],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+    assert result.stdout == "200"
+    archive = zipfile.ZipFile(target)
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert "manifest.json" in names and len(names) == 3
+    assert {first, second} == {name.split(".")[0][-len(first) :] for name in names if name != "manifest.json"}

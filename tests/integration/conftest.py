@@ -148,6 +148,10 @@ class Stack:
         queue_url = sqs.get_queue_url(QueueName=local_name("IngestQueue"))["QueueUrl"]
         return self._drain(queue_url, "IngestWorkerFunction")
 
+    def run_exports(self) -> int:
+        """Feed every export job waiting on the export queue to the export worker."""
+        return self._drain(get_settings().export_queue_url, "ExportWorkerFunction")
+
     def _drain(self, queue_url: str, function: str) -> int:
         sqs = boto3.client("sqs", region_name="us-east-1")
         handled = 0

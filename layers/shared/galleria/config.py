@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     shares_table: str = ""
     media_bucket: str = ""
     generation_queue_url: str = ""
+    export_queue_url: str = ""
     idempotency_table: str = ""
 
     # The HMAC key for /media links comes from Secrets Manager; MEDIA_SIGNING_KEY overrides it
@@ -61,6 +62,7 @@ class Settings(BaseSettings):
     sync_wait_seconds: float = 25.0
     # Must match the queue's redrive maxReceiveCount: the last delivery fails the job and refunds.
     generation_max_receive_count: int = 5
+    export_max_receive_count: int = 3
 
     def provider_configured(self, provider: str) -> bool:
         """A key (or the parameter holding one) is set for this provider, emulated or real."""

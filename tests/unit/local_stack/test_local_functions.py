@@ -26,7 +26,13 @@ def functions(project_root: Path) -> dict[str, FunctionSpec]:
         "GenerationQueue",
         PhysicalResource(ref="http://queue-url", attributes={"Arn": QUEUE_ARN, "QueueName": "q"}),
     )
-    for queue in ("GenerationDeadLetterQueue", "IngestQueue", "IngestDeadLetterQueue"):
+    for queue in (
+        "GenerationDeadLetterQueue",
+        "IngestQueue",
+        "IngestDeadLetterQueue",
+        "ExportQueue",
+        "ExportDeadLetterQueue",
+    ):
         resolver.register(
             queue,
             PhysicalResource(

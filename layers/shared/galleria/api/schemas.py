@@ -557,3 +557,19 @@ class SessionOut(SessionOpened):
 class SplitIn(RequestModel):
     rows: Annotated[int, Field(ge=1, le=4)]
     cols: Annotated[int, Field(ge=1, le=4)]
+
+
+class ExportIn(RequestModel):
+    item_ids: BulkItemIds
+    format: Literal["original", "png"] = "original"
+
+
+class ExportOut(ResponseModel):
+    job_id: str
+    status: str
+    item_count: int | None
+    bytes: int | None
+    download_url: str | None
+    expires_at: str | None
+    missing: list[str] = []
+    error: JobErrorOut | None = None

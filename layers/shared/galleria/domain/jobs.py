@@ -47,6 +47,15 @@ class JobError(BaseModel):
     message: str
 
 
+class ExportResult(BaseModel):
+    """A finished ZIP export: where the archive is, how big, and what could not go in."""
+
+    object_key: str
+    bytes: int
+    item_count: int  # entries with an image (the manifest not counted)
+    missing: list[str] = Field(default_factory=list)  # requested ids that were not there
+
+
 class Job(BaseModel):
     id: str
     team_id: str
@@ -65,3 +74,4 @@ class Job(BaseModel):
     images: list[ImageResult] = Field(default_factory=list)
     credits_charged: int = 0
     error: JobError | None = None
+    export: ExportResult | None = None

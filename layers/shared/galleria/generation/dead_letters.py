@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from galleria.generation.queue import GenerationMessage
 from galleria.generation.worker import GenerationWorker
+from galleria.jobs.messages import JobMessage
 
 logger = Logger(child=True)
 
 GAVE_UP_MESSAGE = "The job could not be completed; credits for the images not made were refunded"
 
 
-def settle_dead_letter(record: GenerationMessage) -> None:
+def settle_dead_letter(record: JobMessage) -> None:
     job_id = record.body.job_id
     logger.error("generation job dead-lettered", job_id=job_id)
     GenerationWorker().fail(job_id, GAVE_UP_MESSAGE)

@@ -1,17 +1,14 @@
-"""The generation queue's message, and what the worker does with one record."""
+"""What the generation worker does with one queue record: run the job, retry or give up."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from aws_lambda_powertools.utilities.parser.types import Json
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 
 from galleria import aws
 from galleria.config import get_settings
 from galleria.generation.worker import GaveUp, GenerationWorker, RetryLater
+from galleria.jobs.messages import JobMessage
 
 logger = Logger(child=True)
 
@@ -20,17 +17,7 @@ RETRY_DELAY_STEP_SECONDS = 60
 RETRY_DELAY_MAX_SECONDS = 300
 
 
-class GenerationJobRef(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    job_id: str
-
-
-class GenerationMessage(SqsRecordModel):
-    body: Json[GenerationJobRef]  # type: ignore[assignment]
-
-
-def run_generation_record(record: GenerationMessage) -> None:
+def run_generation_record(record: JobMessage) -> None:
     """Run the job; on the last delivery of a message that keeps failing, fail it and refund.
 
     Until the last delivery, passing provider failures are left to the queue (RetryLater): the

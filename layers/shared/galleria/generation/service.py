@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from galleria import aws, clock, ids
+from galleria import clock, ids
 from galleria.accounts.rate_limits import RateLimiter
 from galleria.accounts.repository import AccountsRepository
 from galleria.catalog import ModelInfo, find_model
 from galleria.collections.repository import CollectionsRepository
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
-from galleria.domain.jobs import Job, JobError, JobStatus, JobType
+from galleria.domain.jobs import Job, JobType
 from galleria.domain.teams import Team
 from galleria.errors import Conflict, InvalidImage, InvalidRequest, ModelUnavailable, StorageQuotaExceeded
 from galleria.generation.spec import GenerationSpec
 from galleria.items.repository import ItemsRepository
+from galleria.jobs.queueing import send_job
 from galleria.jobs.repository import JobsRepository
 from galleria.storage import MediaStorage, mime_type_of, tmp_object_key
 from galleria.transactions import TransactionCancelled, transact_write
@@ -214,37 +213,15 @@ class GenerationService:
         return job
 
     def _enqueue(self, job: Job) -> None:
-        try:
-            aws.client("sqs").send_message(
-                QueueUrl=get_settings().generation_queue_url, MessageBody=json.dumps({"jobId": job.id})
-            )
-        except Exception:
-            failed = job.model_copy(
-                update={
-                    "status": JobStatus.FAILED,
-                    "updated_at": clock.now_iso(),
-                    "error": JobError(code="internal_error", message="The job could not be queued"),
-                }
-            )
-            transact_write(
-                [
-                    self.jobs.finish_op(failed),
-                    *self.accounts.refund_ops(job.team_id, job.id, job.credits_reserved),
-                ]
-            )
-            raise
+        refund = (
+            self.accounts.refund_ops(job.team_id, job.id, job.credits_reserved)
+            if job.credits_reserved
+            else []
+        )
+        send_job(job, get_settings().generation_queue_url, self.jobs, refund)
 
     def wait(self, job: Job, timeout_seconds: float) -> Job:
-        """Poll until the job finishes or the time is up (the caller then answers 202)."""
-        deadline = time.monotonic() + timeout_seconds
-        delay = 0.1
-        while time.monotonic() < deadline:
-            current = self.jobs.find(job.id)
-            if current is not None and current.status.finished:
-                return current
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 1.5, 1.0)
-        return self.jobs.find(job.id) or job
+        return self.jobs.wait(job, timeout_seconds)
 
 
 def decode_source_image(data_url: str) -> SourceImage:

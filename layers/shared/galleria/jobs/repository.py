@@ -77,7 +77,7 @@ class JobsRepository:
     def finish_op(self, job: Job) -> dict[str, Any]:
         """A transaction part that records the outcome once: only a job not yet finished."""
         outcome = job.model_dump(
-            mode="json", include={"status", "updated_at", "images", "credits_charged", "error"}
+            mode="json", include={"status", "updated_at", "images", "credits_charged", "error", "export"}
         )
         names = {f"#{name}": name for name in outcome}
         return {
@@ -94,6 +94,18 @@ class JobsRepository:
                 },
             }
         }
+
+    def wait(self, job: Job, timeout_seconds: float) -> Job:
+        """Poll until the job finishes or the time is up (the caller then answers 202)."""
+        deadline = time.monotonic() + timeout_seconds
+        delay = 0.1
+        while time.monotonic() < deadline:
+            current = self.find(job.id)
+            if current is not None and current.status.finished:
+                return current
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 1.0)
+        return self.find(job.id) or job
 
     def put_inline_image(self, job_id: str, index: int, data: bytes) -> int:
         """Keep an image's bytes with the job (S3 failed); returns the number of chunks."""

@@ -1,0 +1,1 @@
+"""Exports: team media packed into downloadable archives."""
