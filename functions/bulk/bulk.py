@@ -11,13 +11,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.exports import (
     BULK_DOWNLOAD_WAIT_SECONDS,
     bulk_download_answer,
     export_out,
     export_status_url,
 )
+from galleria.api.idempotency import idempotent_response
 from galleria.api.presenters import failed_out
 from galleria.api.schemas import (
     BulkCollectIn,
@@ -96,9 +97,12 @@ def bulk_download(body: Annotated[ExportIn, Body()], principal: CallerPrincipal)
 
 @app.post("/api/v1/gallery/exports")
 def start_export(body: Annotated[ExportIn, Body()], principal: CallerPrincipal) -> Response[JobAccepted]:
-    job = ExportService().start(principal.team_id, body.item_ids, body.format)
-    accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=export_status_url(job))
-    return json_response(202, accepted)
+    def export() -> tuple[int, dict[str, Any]]:
+        job = ExportService().start(principal.team_id, body.item_ids, body.format)
+        accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=export_status_url(job))
+        return 202, accepted.model_dump(by_alias=True)
+
+    return idempotent_response(app, "export", principal.team_id, body.model_dump(mode="json"), export)
 
 
 @app.get("/api/v1/gallery/exports/<jobId>")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Depends, Response, content_types
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,8 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle, json_response
 from galleria.api.generation import generation_answer, inline_images, replay, replayable
-from galleria.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from galleria.api.idempotency import Answer, idempotent_answer
+from galleria.api.idempotency import Answer, idempotent_response
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import account_out, job_out
 from galleria.api.schemas import (
@@ -210,17 +209,9 @@ def _idempotent(
     operation: str, principal: Principal, payload: dict[str, Any], produce: Callable[[], Answer]
 ) -> Response:
     """Answer once per Idempotency-Key: a retry with the key gets the stored answer."""
-    status, body = idempotent_answer(
-        operation,
-        principal.team_id,
-        app.current_event.headers.get(IDEMPOTENCY_HEADER),
-        payload,
-        produce,
-        app.lambda_context,
-        keep=replayable,
-        replay=replay,
+    return idempotent_response(
+        app, operation, principal.team_id, payload, produce, keep=replayable, replay=replay
     )
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 def _sync_wait_seconds() -> float:

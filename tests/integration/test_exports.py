@@ -175,3 +175,19 @@ def test_bulk_download_answers_202_while_the_export_runs(stack, team) -> None:
     assert body["status"] == "queued" and body["statusUrl"] == f"{EXPORTS}/{body['jobId']}"
     stack.run_exports()
     assert stack.request("GET", body["statusUrl"], key=team.key).json()["status"] == "succeeded"
+
+
+def test_an_idempotency_key_gives_one_export(stack, team) -> None:
+    item_ids = stack.make_items(team, 1)
+    headers = {"idempotency-key": "export-42"}
+
+    first = stack.request("POST", EXPORTS, key=team.key, json_body={"itemIds": item_ids}, headers=headers)
+    again = stack.request("POST", EXPORTS, key=team.key, json_body={"itemIds": item_ids}, headers=headers)
+    other = stack.request(
+        "POST", EXPORTS, key=team.key, json_body={"itemIds": item_ids, "format": "png"}, headers=headers
+    )
+
+    assert (first.status, again.status) == (202, 202)
+    assert again.json()["jobId"] == first.json()["jobId"]
+    assert other.status == 422  # the same key with another body
+    assert stack.run_exports() == 1

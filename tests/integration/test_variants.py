@@ -279,3 +279,16 @@ def test_trashing_a_parent_keeps_its_variants_and_forever_makes_them_roots(stack
     assert in_trash["parentId"] == parent and in_trash["parent"]["deletedAt"] is not None
     assert (root["parentId"], root["parent"]) == (None, None)
     assert root["tags"] == ["kitchen", "still-life"]
+
+
+def test_an_idempotency_key_gives_one_edit_and_one_charge(stack, team, parent) -> None:
+    before = credits(team)
+    body = {"prompt": "Blue", "model": "local/procedural"}
+    headers = {"idempotency-key": "edit-7"}
+
+    first = stack.request("POST", f"{GALLERY}/{parent}/edit", key=team.key, json_body=body, headers=headers)
+    again = stack.request("POST", f"{GALLERY}/{parent}/edit", key=team.key, json_body=body, headers=headers)
+
+    assert (first.status, again.status) == (202, 202)
+    assert again.json() == first.json()
+    assert credits(team) == before - 10

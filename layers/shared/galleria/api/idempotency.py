@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from galleria import aws
 from galleria.config import get_settings
@@ -108,3 +109,27 @@ def idempotent_answer(
     if produced:
         return produced[0]
     return replay((int(stored["status"]), stored["body"]))
+
+
+def idempotent_response(
+    app: APIGatewayHttpResolver,
+    operation: str,
+    team_id: str,
+    payload: dict[str, Any],
+    produce: Callable[[], Answer],
+    *,
+    keep: Callable[[Answer], Answer] = _unchanged,
+    replay: Callable[[Answer], Answer] = _unchanged,
+) -> Response:
+    """``idempotent_answer`` for the current request of ``app``, as a JSON response."""
+    status, body = idempotent_answer(
+        operation,
+        team_id,
+        app.current_event.headers.get(HEADER),
+        payload,
+        produce,
+        app.lambda_context,
+        keep=keep,
+        replay=replay,
+    )
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
