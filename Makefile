@@ -47,6 +47,9 @@ format: install ## Format the code
 bench-listing: install ## Items read per gallery page at 1,000 and 20,000 items (about a minute)
 	$(BIN)/python -m bench.listing_cost --sizes 1000,20000
 
+bench-export: install ## Export worker peak memory and MB/s at 50 and 500 images of 2 MB, vs zip -0 (about a minute)
+	$(BIN)/python -m bench.export_memory --sizes 50,500 --image-mb 2
+
 sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv
 
 build: sam-install ## sam build (layer and functions, no container)

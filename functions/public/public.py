@@ -1,4 +1,4 @@
-"""API function, no authentication: permanent signed media links and share-link pages."""
+"""API function, no authentication: permanent signed media links, share-link pages, the public feed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from galleria.api.links import LinkBuilder, base_url
 from galleria.api.public_gallery import public_gallery_page
 from galleria.api.schemas import PublicGalleryPage
 from galleria.api.share_pages import SharePages
-from galleria.items.media import resolve_media_link
+from galleria.items.media import resolve_media_link, resolve_public_media
 
 logger = Logger()
 metrics = Metrics()
@@ -30,6 +30,7 @@ PUBLIC_ROUTES = frozenset(
         "GET /share/{token}/items/{itemId}/image",
         "GET /share/{token}/items/{itemId}/download",
         "GET /api/v1/public/gallery",
+        "GET /public/{itemId}/{rendition}",
     }
 )
 # The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
@@ -39,6 +40,12 @@ REDIRECT_CACHE_CONTROL = "private, max-age=300"
 @app.get("/media/<teamId>/<itemId>/<rendition>/<signature>")
 def get_media(teamId: str, itemId: str, rendition: str, signature: str):
     url = resolve_media_link(teamId, itemId, rendition, signature)
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
+
+
+@app.get("/public/<itemId>/<rendition>")
+def get_public_media(itemId: str, rendition: str):
+    url = resolve_public_media(itemId, rendition)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 
 

@@ -191,3 +191,33 @@ def test_an_idempotency_key_gives_one_export(stack, team) -> None:
     assert again.json()["jobId"] == first.json()["jobId"]
     assert other.status == 422  # the same key with another body
     assert stack.run_exports() == 1
+
+
+def test_a_damaged_original_is_missing_from_a_png_export_not_fatal(stack, team) -> None:
+    good, damaged = stack.make_items(team, 2)
+    jpeg_key = f"teams/{team.team_id}/items/{damaged}/original.jpg"
+    s3().put_object(
+        Bucket=get_settings().media_bucket, Key=jpeg_key, Body=b"\xff\xd8\xff\xe0 not really a jpeg"
+    )
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=get_settings().items_table,
+        Key={"pk": {"S": f"TEAM#{team.team_id}"}, "sk": {"S": f"ITEM#{damaged}"}},
+        UpdateExpression="SET mime_type = :jpeg, object_keys.original = :key",
+        ExpressionAttributeValues={":jpeg": {"S": "image/jpeg"}, ":key": {"S": jpeg_key}},
+    )
+
+    done = export(stack, team, [good, damaged], fmt="png")
+
+    assert done["status"] == "succeeded" and done["itemCount"] == 1 and done["missing"] == [damaged]
+
+
+def test_a_dead_lettered_export_is_marked_failed(stack, team) -> None:
+    [item_id] = stack.make_items(team, 1)
+    job_id = stack.request("POST", EXPORTS, key=team.key, json_body={"itemIds": [item_id]}).json()["jobId"]
+
+    result = stack.dead_letter(job_id)  # the export DLQ feeds the dead-letter function too
+    status = stack.request("GET", f"{EXPORTS}/{job_id}", key=team.key).json()
+
+    assert result == {"batchItemFailures": []}
+    assert status["status"] == "failed" and status["downloadUrl"] is None
+    assert status["error"]["message"]

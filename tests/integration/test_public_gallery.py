@@ -72,13 +72,16 @@ def test_no_private_fields_and_tags_only_where_the_team_allows(stack, make_team)
     assert shown["prompt"] == "A tagged lighthouse" and shown["tags"] == []
     for private in ("teamId", "collections", "favorite", "rating", "visibility", "sha256", "generation"):
         assert private not in shown
-    assert free.team_id not in response.body.decode().replace(shown["url"], "").replace(
-        shown["thumbnailUrl"], ""
-    )
+    assert free.team_id not in response.body.decode()  # not even in the image links
     assert collection not in response.body.decode()
-    # The image links are the permanent public ones, which work without a key.
-    media = stack.request("GET", shown["url"].removeprefix("https://testserver"))
-    assert media.status == 302
+    # The image links work without a key while the item is public, and stop when it is not.
+    assert shown["url"] == f"https://testserver/public/{item_id}/original"
+    assert shown["thumbnailUrl"] == f"https://testserver/public/{item_id}/thumb-512"
+    for link in (shown["url"], shown["thumbnailUrl"]):
+        media = stack.request("GET", link.removeprefix("https://testserver"))
+        assert media.status == 302 and "X-Amz-Expires=900" in media.headers["location"]
+    assert stack.request("GET", f"/public/{item_id}/source").status == 404
+    assert stack.request("GET", f"/public/{item_id}/nothing").status == 404
 
     allowed = stack.request("PATCH", "/api/v1/account", key=free.key, json_body={"publicTags": True})
     assert allowed.status == 200 and allowed.json()["publicTags"] is True
@@ -124,3 +127,17 @@ def test_paging_by_cursor_and_by_page_number(stack, make_team) -> None:
         response = stack.request("GET", FEED, query=bad)
         assert response.status == 400, bad
         assert response.json()["code"] == "invalid_request"
+
+
+def test_feed_links_stop_when_an_item_leaves_the_feed(stack, make_team) -> None:
+    pro = make_team(Plan.PRO)
+    public, private = stack.make_items(pro, 2)
+    stack.request("PATCH", f"{GALLERY}/{public}", key=pro.key, json_body={"visibility": "public"})
+    assert stack.request("GET", f"/public/{public}/original").status == 302
+    assert stack.request("GET", f"/public/{private}/original").status == 404  # never public
+
+    stack.request("PATCH", f"{GALLERY}/{public}", key=pro.key, json_body={"visibility": "private"})
+    assert stack.request("GET", f"/public/{public}/original").status == 404
+    stack.request("PATCH", f"{GALLERY}/{public}", key=pro.key, json_body={"visibility": "public"})
+    stack.request("DELETE", f"{GALLERY}/{public}", key=pro.key)
+    assert stack.request("GET", f"/public/{public}/thumb-512").status == 404

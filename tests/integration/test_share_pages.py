@@ -229,6 +229,14 @@ def test_max_views_stops_the_link_after_that_many_views(stack, team, item_id) ->
     assert history[0]["views"] == 2 and history[0]["lastViewedAt"]
 
 
+def test_a_cursor_does_not_get_around_views(stack, team, item_id) -> None:
+    token = share(stack, team, item_id, maxViews=2)["token"]
+
+    statuses = [stack.request("GET", f"/share/{token}", query={"cursor": "x"}).status for _ in range(3)]
+
+    assert statuses == [200, 200, 410]
+
+
 def test_views_count_pages_not_assets_and_twenty_parallel_views_count_twenty(stack, team, item_id) -> None:
     token = share(stack, team, item_id, allowDownload=True)["token"]
     stack.request("GET", f"/share/{token}/items/{item_id}/image")

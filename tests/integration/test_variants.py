@@ -292,3 +292,52 @@ def test_an_idempotency_key_gives_one_edit_and_one_charge(stack, team, parent) -
     assert (first.status, again.status) == (202, 202)
     assert again.json() == first.json()
     assert credits(team) == before - 10
+
+
+def test_an_edit_whose_image_was_deleted_for_good_meanwhile_is_refunded(stack, team, parent) -> None:
+    before = credits(team)
+    accepted = stack.request(
+        "POST",
+        f"{GALLERY}/{parent}/edit",
+        key=team.key,
+        json_body={"prompt": "Blue", "model": "local/procedural"},
+    ).json()
+    stack.request("DELETE", f"{GALLERY}/{parent}", key=team.key)
+    stack.request("DELETE", f"{GALLERY}/{parent}/forever", key=team.key)
+
+    job = finished_job(stack, team, accepted["jobId"])
+
+    assert job["status"] == "failed" and job["error"]["code"] == "source_missing"
+    assert credits(team) == before
+
+
+def test_a_session_edit_names_an_image_of_that_session(stack, team, parent) -> None:
+    session_id = stack.request("POST", f"{GALLERY}/{parent}/open-in-chat", key=team.key).json()["sessionId"]
+    [unrelated] = stack.make_items(team, 1)
+    before = credits(team)
+
+    response = stack.request(
+        "POST",
+        f"{GALLERY}/{unrelated}/edit",
+        key=team.key,
+        json_body={"prompt": "x", "sessionId": session_id},
+    )
+
+    assert response.status == 400 and session_id in response.json()["error"]
+    assert credits(team) == before
+    assert stack.request("GET", f"/api/v1/sessions/{session_id}", key=team.key).json()["turns"] == []
+
+
+def test_a_refused_edit_opens_no_session(stack, team, parent) -> None:
+    AccountsRepository().add_credits(team.team_id, -credits(team) + 5)  # 5 left: an edit costs 10
+
+    response = stack.request("POST", f"{GALLERY}/{parent}/edit", key=team.key, json_body={"prompt": "Blue"})
+
+    assert response.status == 402 and response.json()["required"] == 10
+    assert credits(team) == 5
+    sessions = boto3.client("dynamodb", region_name="us-east-1").query(
+        TableName=get_settings().items_table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :session)",
+        ExpressionAttributeValues={":pk": {"S": f"TEAM#{team.team_id}"}, ":session": {"S": "SESSION#"}},
+    )
+    assert sessions["Items"] == []

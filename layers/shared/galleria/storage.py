@@ -108,6 +108,23 @@ class MediaStorage:
                 return None
             raise
 
+    def exists(self, key: str) -> bool:
+        """True when the object is there (HeadObject; a caller not allowed to list the prefix
+        gets 403 for a missing key, which counts as missing too)."""
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "NoSuchKey",
+                "404",
+                "403",
+                "NotFound",
+                "Forbidden",
+            ):
+                return False
+            raise
+        return True
+
     def presigned_get(
         self, key: str, *, seconds: int = PRESIGN_SECONDS, download_name: str | None = None
     ) -> str:

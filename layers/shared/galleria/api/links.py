@@ -32,6 +32,12 @@ class LinkBuilder:
             return None
         return self.media(item.team_id, item.id, Rendition.THUMB_512)
 
+    def public_media(self, item: Item, rendition: Rendition) -> str | None:
+        """A public feed link: names no team, works while the item is public (None: no such file)."""
+        if rendition not in item.object_keys:
+            return None
+        return f"{self.base}/public/{item.id}/{rendition.value}"
+
     def share(self, token: str) -> str:
         return f"{self.base}/share/{token}"
 

@@ -46,7 +46,7 @@ def _public_item(item: Item, links: LinkBuilder, *, show_tags: bool) -> PublicIt
                 "created_at",
             }
         ),
-        url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
-        thumbnail_url=links.item_thumbnail(item),
+        url=links.public_media(item, Rendition.ORIGINAL) or "",
+        thumbnail_url=links.public_media(item, Rendition.THUMB_512),
         tags=item.tags if show_tags else [],
     )

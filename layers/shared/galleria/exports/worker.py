@@ -8,7 +8,6 @@ the request (deleted, trashed, files gone) are listed in the manifest as missing
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from aws_lambda_powertools import Logger
 from galleria import clock
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import ExportResult, Job, JobError, JobStatus
+from galleria.errors import InvalidImage
 from galleria.exports.archive import MultipartSink, ObjectMissing, ZipStreamWriter, object_chunks
 from galleria.exports.naming import entry_name
 from galleria.exports.service import export_key
@@ -27,22 +27,19 @@ from galleria.transactions import TransactionCancelled, transact_write
 
 logger = Logger(child=True)
 MANIFEST = "manifest.json"
+_ITEMS_PER_READ = 100  # one BatchGetItem
 
 
-@dataclass(frozen=True)
-class _Entry:
-    file: str
-    item: Item
-
-    def manifest(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "id": self.item.id,
-            "prompt": self.item.prompt,
-            "model": self.item.model,
-            "tags": self.item.tags,
-            "createdAt": self.item.created_at,
-        }
+def _manifest_entry(file: str, item: Item) -> dict[str, Any]:
+    """What the manifest says of one file (kept instead of the item, so memory stays flat)."""
+    return {
+        "file": file,
+        "id": item.id,
+        "prompt": item.prompt,
+        "model": item.model,
+        "tags": item.tags,
+        "createdAt": item.created_at,
+    }
 
 
 class ExportWorker:
@@ -64,23 +61,25 @@ class ExportWorker:
         if job.status.finished or not self.jobs.mark_running(job.id, clock.now_iso()):
             return job
         fmt = job.request.get("format", "original")
-        found = {item.id: item for item in self.items.find_many(job.team_id, job.item_ids)}
         key = export_key(job.team_id, job.id)
         sink = MultipartSink(self.storage.client, self.storage.bucket, key)
-        entries: list[_Entry] = []
+        entries: list[dict[str, Any]] = []
         missing: list[str] = []
         with ZipStreamWriter(sink) as archive:
-            for item_id in job.item_ids:
-                item = found.get(item_id)
-                entry = self._add(archive, item, fmt) if item is not None and item.live else None
-                if entry is None:
-                    missing.append(item_id)
-                else:
-                    entries.append(entry)
+            for start in range(0, len(job.item_ids), _ITEMS_PER_READ):  # a batch of items in memory
+                batch = job.item_ids[start : start + _ITEMS_PER_READ]
+                found = {item.id: item for item in self.items.find_many(job.team_id, batch)}
+                for item_id in batch:
+                    item = found.get(item_id)
+                    entry = self._add(archive, item, fmt) if item is not None and item.live else None
+                    if entry is None:
+                        missing.append(item_id)
+                    else:
+                        entries.append(entry)
             manifest = {
                 "exportedAt": clock.now_iso(),
                 "format": fmt,
-                "items": [entry.manifest() for entry in entries],
+                "items": entries,
                 "missing": missing,
             }
             archive.add_bytes(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
@@ -94,7 +93,7 @@ class ExportWorker:
         if job is not None and not job.status.finished:
             self._finish(job, JobStatus.FAILED, error=JobError(code="export_failed", message=message))
 
-    def _add(self, archive: ZipStreamWriter, item: Item, fmt: str) -> _Entry | None:
+    def _add(self, archive: ZipStreamWriter, item: Item, fmt: str) -> dict[str, Any] | None:
         """Write the item's file; None when its object is gone."""
         key = item.object_keys[Rendition.ORIGINAL]
         if fmt == "png" and item.type == "image" and item.mime_type != "image/png":
@@ -103,17 +102,21 @@ class ExportWorker:
             original = self.storage.find(key)
             if original is None:
                 return None
-            data, _ = convert_image(original, "png")
+            try:
+                data, _ = convert_image(original, "png")
+            except InvalidImage:  # a damaged original is listed as missing, not a failed export
+                logger.warning("export: original could not be converted", item_id=item.id)
+                return None
             name = entry_name(item, "png")
             archive.add_bytes(name, data, modified=_modified(item))
-            return _Entry(name, item)
+            return _manifest_entry(name, item)
         try:
             chunks = object_chunks(self.storage.client, self.storage.bucket, key)
         except ObjectMissing:
             return None
         name = entry_name(item, extension_for(item.mime_type))
         archive.add_stream(name, chunks, size=item.file_size, modified=_modified(item))
-        return _Entry(name, item)
+        return _manifest_entry(name, item)
 
     def _finish(self, job: Job, status: JobStatus, **outcome: Any) -> Job:
         finished = job.model_copy(update={"status": status, "updated_at": clock.now_iso(), **outcome})

@@ -62,16 +62,14 @@ class VariantsService:
         self, team_id: str, item_id: str, prompt: str, model_id: str | None, session_id: str | None
     ) -> tuple[Job, str]:
         """Queue an edit of the item — or, in a session, of the session's latest image — and
-        record it as the session's next turn. Returns the job and the session id."""
-        if session_id is None:
-            session_id = self.open_session(team_id, item_id).id
-            source = self._image(team_id, item_id)
-        else:
-            source = self._latest_image(team_id, session_id)
+        record it as the session's next turn. Returns the job and the session id. In a session,
+        the item must be the one it started from or one it made; edits still running when the
+        next one is asked for do not chain (the latest finished image is used)."""
         model = resolve_model(model_id)
         if not model.edit:
             raise InvalidRequest(f"{model.id} cannot edit images", code="invalid_model")
-        turn = self.sessions.next_turn(team_id, session_id)
+        item = self._image(team_id, item_id)
+        source = item if session_id is None else self._session_source(team_id, session_id, item_id)
         spec = GenerationSpec(
             prompt=prompt,
             model=model.id,
@@ -79,18 +77,33 @@ class VariantsService:
             source_item_id=source.id,
             parent_id=source.id,
             gallery_tags=source.tags,
-            session_id=session_id,
-            turn=turn,
         )
         check_capabilities(model, spec)
         self.generation.admit(team_id, spec)
+        # A new session is written with its first turn and the job, so a refused edit (402) leaves
+        # none behind; in an existing one the turn number is taken first (a refusal skips it).
+        new_session = None
+        if session_id is None:
+            new_session = EditSession(
+                id=ids.new_id(ids.SESSION),
+                team_id=team_id,
+                gallery_image_id=item.id,
+                created_at=clock.now_iso(),
+            )
+            session_id, turn = new_session.id, 1
+        else:
+            turn = self.sessions.next_turn(team_id, session_id)
+        spec = spec.model_copy(update={"session_id": session_id, "turn": turn})
 
         def turn_record(job_id: str) -> list[dict]:
             now = clock.now_iso()
             record = SessionTurn(
                 session_id=session_id, turn=turn, prompt=prompt, job_id=job_id, created_at=now, updated_at=now
             )
-            return [self.sessions.put_turn_op(team_id, record)]
+            ops = [self.sessions.put_turn_op(team_id, record)]
+            if new_session is not None:
+                ops.append(self.sessions.create_op(new_session.model_copy(update={"turns": 1})))
+            return ops
 
         job = self.generation.submit(
             team_id, spec, None, price_per_image=EDIT_PRICE, job_type=JobType.EDIT, extra_ops=turn_record
@@ -146,9 +159,11 @@ class VariantsService:
             raise InvalidImage(f"Gallery item {item_id} is a {item.type}; only images have variants")
         return item
 
-    def _latest_image(self, team_id: str, session_id: str) -> Item:
+    def _session_source(self, team_id: str, session_id: str, item_id: str) -> Item:
         """The newest image the session made that still exists, else the item it started from."""
         session, turns = self.sessions.read(team_id, session_id)
+        if item_id != session.gallery_image_id and item_id not in {turn.variant_id for turn in turns}:
+            raise InvalidRequest(f"Session {session_id} neither started from {item_id} nor made it")
         for turn in reversed(turns):
             if turn.status is JobStatus.SUCCEEDED and turn.variant_id:
                 variant = self.items.find(team_id, turn.variant_id)

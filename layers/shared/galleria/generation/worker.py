@@ -16,6 +16,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -103,6 +104,8 @@ class GenerationWorker:
         gave_up: list[Exception] = []
 
         def make(index: int) -> ImageResult | JobError | ProviderError:
+            if spec.parent_id and source is None:  # deleted for good while queued: refunded
+                return JobError(code="source_missing", message="The image to start from no longer exists")
             request = ProviderRequest(
                 prompt=spec.prompt,
                 aspect_ratio=spec.aspect_ratio,
@@ -333,20 +336,23 @@ class GenerationWorker:
                 "error": _job_error(images, errors),
             }
         )
-        self._record(finished, refund=refund)
         spec = GenerationSpec.model_validate(job.request)
-        if spec.session_id and spec.turn is not None:
+        turn = []
+        if spec.session_id and spec.turn is not None:  # the session's turn settles with its job
             variant = images[0].gallery_id if images else None
-            self.sessions.settle_turn(
-                job.team_id, spec.session_id, spec.turn, finished.status, variant, clock.now_iso()
-            )
+            turn = [
+                self.sessions.settle_turn_op(
+                    job.team_id, spec.session_id, spec.turn, finished.status, variant, finished.updated_at
+                )
+            ]
+        self._record(finished, refund=refund, extra=turn)
         logger.info(
             "job finished", job_id=job.id, status=finished.status, images=len(images), refunded=refund
         )
         return finished
 
-    def _record(self, job: Job, *, refund: int) -> None:
-        parts = [self.jobs.finish_op(job)]
+    def _record(self, job: Job, *, refund: int, extra: list[dict[str, Any]]) -> None:
+        parts = [self.jobs.finish_op(job), *extra]
         if refund:
             parts.extend(self.accounts.refund_ops(job.team_id, job.id, refund))
         try:

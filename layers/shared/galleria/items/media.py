@@ -33,3 +33,25 @@ def resolve_media_link(
     if item is None or not item.live or wanted not in item.object_keys:
         raise not_found
     return (storage or MediaStorage()).presigned_get(item.object_keys[wanted])
+
+
+def resolve_public_media(
+    item_id: str,
+    rendition: str,
+    *,
+    items: ItemsRepository | None = None,
+    storage: MediaStorage | None = None,
+) -> str:
+    """The presigned URL behind a public feed link (``/public/{itemId}/{rendition}``): no team
+    in the URL, and only while the item is listed and public (a private one answers 404)."""
+    not_found = NotFound("No such public image")
+    try:
+        wanted = Rendition(rendition)
+    except ValueError:
+        raise not_found from None
+    if wanted not in LINKED_RENDITIONS:
+        raise not_found
+    item = (items or ItemsRepository()).find_public(item_id)
+    if item is None or wanted not in item.object_keys:
+        raise not_found
+    return (storage or MediaStorage()).presigned_get(item.object_keys[wanted])

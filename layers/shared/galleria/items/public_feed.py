@@ -38,6 +38,8 @@ class PublicFeed:
         skip = 0 if cursor else (page - 1) * limit
         found: list[tuple[str, Item]] = []
         for position, item in self.items.scan_partition(_FEED, Range(after=after), chunk=skip + limit + 1):
+            if not (item.listed and item.visibility == "public"):  # the index lags a change by a moment
+                continue
             found.append((position, item))
             if len(found) > skip + limit:
                 break

@@ -14,6 +14,7 @@ partition attribute only while it belongs in it.
 | TrashByDate      | ``trashPk = TEAM#{team}``, sorted by ``trashSk = {deletedAt}#{id}`` | the trash |
 | PurgeByTime      | ``purgePk = PURGE#{shard}``, sorted by ``purgeSk = {purgeAt}#{id}`` | all trash |
 | PublicByDate     | ``publicPk = PUBLIC``           | every team's listed public items (the public feed) |
+| PublicById       | ``publicId = {id}`` (hash only) | the same items, by id: the feed's image links |
 | ByParent         | ``parentPk = TEAM#{team}#{parent}`` | an item's variants (edits, derived images) |
 
 Tags and collections are many per item, which one index key cannot hold: they have membership
@@ -39,6 +40,7 @@ PURGE_INDEX = "PurgeByTime"
 PUBLIC_INDEX = "PublicByDate"
 PUBLIC_PARTITION = "PUBLIC"
 PARENT_INDEX = "ByParent"
+PUBLIC_ID_INDEX = "PublicById"
 
 DATE_SORT = "dateSk"
 TRASH_SORT = "trashSk"
@@ -80,6 +82,7 @@ def index_keys(item: Item) -> dict[str, str]:
         keys["modelPk"] = f"{team}#{item.model}"
         if item.visibility == "public":
             keys["publicPk"] = PUBLIC_PARTITION
+            keys["publicId"] = item.id
     elif item.live:
         keys["archivedPk"] = team
     else:

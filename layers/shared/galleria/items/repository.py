@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from galleria import aws
+from galleria import aws, dynamo
 from galleria.config import get_settings
 from galleria.domain.items import Item
 from galleria.errors import NotFound
@@ -19,6 +19,7 @@ from galleria.items.memberships import ITEM_ID
 from galleria.items.records import (
     DATE_SORT,
     PARENT_INDEX,
+    PUBLIC_ID_INDEX,
     PURGE_INDEX,
     from_record,
     item_key,
@@ -141,6 +142,19 @@ class ItemsRepository:
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
             query["Limit"] = chunk
 
+    def find_public(self, item_id: str) -> Item | None:
+        """A listed public item by id alone (any team), from the sparse PublicById index."""
+        response = self.client.query(
+            TableName=self.table,
+            IndexName=PUBLIC_ID_INDEX,
+            KeyConditionExpression="publicId = :id",
+            ExpressionAttributeValues={":id": {"S": item_id}},
+            Limit=1,
+        )
+        items = [from_record(record) for record in response["Items"]]
+        # The index follows the table by a moment: the item's own state decides.
+        return next((item for item in items if item.listed and item.visibility == "public"), None)
+
     def _variant_partition(self, team_id: str, parent_id: str) -> Partition:
         return Partition(
             team_id, "parentPk", parent_partition(team_id, parent_id), DATE_SORT, index=PARENT_INDEX
@@ -157,7 +171,8 @@ class ItemsRepository:
         partition = self._variant_partition(team_id, parent_id)
         variant_ids = [item.id for _, item in self.scan_partition(partition, Range(), chunk=100)]
         for variant_id in variant_ids:
-            self.client.update_item(
+            dynamo.update_if(  # a variant erased meanwhile is simply skipped
+                self.client,
                 TableName=self.table,
                 Key=item_key(team_id, variant_id),
                 UpdateExpression="REMOVE parent_id, parentPk SET version = version + :one, updated_at = :now",

@@ -58,16 +58,21 @@ class SessionsRepository:
         return {"pk": {"S": team_partition(team_id)}, "sk": {"S": sk}}
 
     def create(self, session: EditSession) -> None:
+        self.client.put_item(**self.create_op(session)["Put"])
+
+    def create_op(self, session: EditSession) -> dict[str, Any]:
         record = {
             "pk": team_partition(session.team_id),
             "sk": _session_sk(session.id),
             **session.model_dump(),
         }
-        self.client.put_item(
-            TableName=self.table,
-            Item=dynamo.serialize(record),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": dynamo.serialize(record),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def read(self, team_id: str, session_id: str) -> tuple[EditSession, list[SessionTurn]]:
         """The session and its turns in order; NotFound for an unknown id (or another team's)."""
@@ -114,20 +119,21 @@ class SessionsRepository:
         }
         return {"Put": {"TableName": self.table, "Item": dynamo.serialize(record)}}
 
-    def settle_turn(
+    def settle_turn_op(
         self, team_id: str, session_id: str, turn: int, status: JobStatus, variant_id: str | None, now: str
-    ) -> None:
+    ) -> dict[str, Any]:
+        """The turn's outcome, as a part of the transaction that records its job's outcome."""
         values: dict[str, Any] = {":status": {"S": status.value}, ":now": {"S": now}}
         expression = "SET #status = :status, updated_at = :now"
         if variant_id:
             expression += ", variant_id = :variant"
             values[":variant"] = {"S": variant_id}
-        dynamo.update_if(
-            self.client,
-            TableName=self.table,
-            Key=self._key(team_id, _turn_sk(session_id, turn)),
-            UpdateExpression=expression,
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values,
-        )
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": self._key(team_id, _turn_sk(session_id, turn)),
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values,
+            }
+        }

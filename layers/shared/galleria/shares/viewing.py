@@ -8,7 +8,6 @@ link, the password grant and, for downloads, ``allowDownload``) and leave as pre
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 
@@ -118,17 +117,16 @@ class ShareViewer:
 
     # --- what a view shows ---------------------------------------------------------------
     def view(self, link: OpenLink, *, cursor: str | None = None) -> LinkPage:
-        """One page view. The first page counts in ``views`` (atomically, and only while the
-        link still answers: maxViews cannot be overrun); a collection's further pages do not."""
+        """One page view, counted in ``views`` atomically and only while the link still answers
+        (maxViews cannot be overrun). A collection's further pages (``cursor``) are views too."""
         share = link.share
-        if cursor is None:
-            counted = self.shares.record_view(share.token, clock.now_iso())
-            if counted is None:
-                fresh = self.shares.find(share.token)
-                if fresh is not None:
-                    _check_state(fresh, clock.now_iso())
-                raise _not_found()
-            link = OpenLink(counted, item=link.item, collection=link.collection)
+        counted = self.shares.record_view(share.token, clock.now_iso())
+        if counted is None:
+            fresh = self.shares.find(share.token)
+            if fresh is not None:
+                _check_state(fresh, clock.now_iso())
+            raise _not_found()
+        link = OpenLink(counted, item=link.item, collection=link.collection)
         if link.item is not None:
             return LinkPage(link, [link.item])
         listing = GalleryListing(items=self.items).page(
@@ -170,17 +168,18 @@ class ShareViewer:
         return item
 
     def _metadata_free_copy(self, item: Item, key: str) -> tuple[str, str]:
-        """Re-encode the original without metadata (ICC kept: colours, not facts about the user)
-        into tmp/, which expires on its own."""
-        from galleria.imaging.convert import convert_image  # Pillow only on this path
-
+        """The original re-encoded without metadata (ICC kept: colours, not facts about the user),
+        made once per item version and kept under tmp/ for a day, so repeated downloads of a
+        link cost a HEAD, not a conversion."""
         fmt = _METADATA_FREE_FORMATS[item.mime_type]
-        data, content_type = convert_image(self.storage.get(key), fmt, strip_metadata=True)  # type: ignore[arg-type]
-        digest = hashlib.sha256(data).hexdigest()[:16]
-        filename = f"{item.id}.{extension_for(content_type)}"
-        parked = tmp_object_key(item.team_id, "shared", f"{item.id}-{digest}.{extension_for(content_type)}")
-        self.storage.put(parked, data, content_type)
-        return parked, filename
+        extension = extension_for(item.mime_type)
+        parked = tmp_object_key(item.team_id, "shared", f"{item.id}-v{item.version}.{extension}")
+        if not self.storage.exists(parked):
+            from galleria.imaging.convert import convert_image  # Pillow only on this path
+
+            data, content_type = convert_image(self.storage.get(key), fmt, strip_metadata=True)  # type: ignore[arg-type]
+            self.storage.put(parked, data, content_type)
+        return parked, f"{item.id}.{extension}"
 
 
 def _check_state(share: Share, now: str) -> None:
