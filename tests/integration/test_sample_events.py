@@ -34,6 +34,7 @@ def _function_for(stack, event: dict) -> str:
             "GenerationQueue": "GenerationWorkerFunction",
             "GenerationDeadLetterQueue": "GenerationDeadLetterFunction",
             "IngestQueue": "IngestWorkerFunction",
+            "ExportQueue": "ExportWorkerFunction",
         }[queue]
     method, path = event["routeKey"].split(" ", 1)
     return next(
