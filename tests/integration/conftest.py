@@ -26,6 +26,7 @@ from galleria.accounts import admin
 from galleria.accounts.repository import AccountsRepository, team_key
 from galleria.config import get_settings
 from galleria.domain.teams import Plan
+from galleria.providers.transport import shared_http
 from galleria_local.emulated import declare_emulated_resources
 from galleria_local.functions import FunctionSpec, read_functions
 from galleria_local.intrinsics import Resolver
@@ -293,6 +294,24 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         yield Stack(functions=functions)
     get_settings.cache_clear()
     aws.reset_clients()
+
+
+@pytest.fixture
+def cloud_keys(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keys of the three cloud providers (their real base URLs, mocked with respx by the tests),
+    BFL polled without waiting, and two retries of a passing failure."""
+    for name, value in {
+        "GEMINI_API_KEY": "g-test-key",
+        "OPENAI_API_KEY": "sk-test",
+        "BFL_API_KEY": "bfl-test",
+        "BFL_POLL_INTERVAL_SECONDS": "0",
+        "PROVIDER_MAX_RETRIES": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    shared_http.cache_clear()
+    yield
+    shared_http.cache_clear()
 
 
 @pytest.fixture

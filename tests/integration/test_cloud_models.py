@@ -8,8 +8,24 @@ import io
 import json
 
 import httpx
-import pytest
 import respx
+from cloud_recordings import (
+    BFL_KONTEXT_MAX_URL,
+    BFL_POLLING_URL,
+    BFL_SAMPLE_URL,
+    GEMINI_URL,
+    OPENAI_URL,
+    PNG,
+    bfl_pending,
+    bfl_ready,
+    bfl_request_moderated,
+    bfl_submitted,
+    gemini_image_safety,
+    gemini_success,
+    openai_moderation_blocked,
+    openai_success,
+    png,
+)
 from PIL import Image
 
 from galleria.accounts.repository import AccountsRepository
@@ -17,33 +33,6 @@ from galleria.config import get_settings
 from galleria.providers.transport import shared_http
 
 GENERATE = "/api/v1/generate-image"
-GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash-image:generateContent"
-
-
-def _png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (30, 140, 90)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-PNG = _png()
-PNG_B64 = base64.b64encode(PNG).decode()
-
-
-@pytest.fixture
-def cloud_keys(stack, monkeypatch):
-    for name, value in {
-        "GEMINI_API_KEY": "g-test-key",
-        "OPENAI_API_KEY": "sk-test",
-        "BFL_API_KEY": "bfl-test",
-        "BFL_POLL_INTERVAL_SECONDS": "0",
-        "PROVIDER_MAX_RETRIES": "2",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    shared_http.cache_clear()
-    yield
-    shared_http.cache_clear()
 
 
 def _run(stack, team, body: dict) -> dict:
@@ -66,33 +55,9 @@ def _stored_original(stack, team, item: dict) -> bytes:
     return response.body
 
 
-def _gemini_success(text: str = "Here is your image: ") -> dict:
-    return {
-        "candidates": [
-            {
-                "content": {
-                    "role": "model",
-                    "parts": [
-                        {"text": text},
-                        {
-                            "inlineData": {"mimeType": "image/png", "data": PNG_B64},
-                            "thoughtSignature": "EpIB",
-                        },
-                    ],
-                },
-                "finishReason": "STOP",
-                "index": 0,
-            }
-        ],
-        "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 1290, "totalTokenCount": 1299},
-        "modelVersion": "gemini-2.5-flash-image",
-        "responseId": "deO6aLeTE4fYvdIPuIm_kQQ",
-    }
-
-
 @respx.mock
 def test_gemini_end_to_end(stack, team, cloud_keys) -> None:
-    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=_gemini_success()))
+    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_success()))
 
     job = _run(
         stack,
@@ -120,8 +85,8 @@ def test_gemini_end_to_end(stack, team, cloud_keys) -> None:
 
 @respx.mock
 def test_gemini_receives_the_source_image_and_style(stack, team, cloud_keys) -> None:
-    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=_gemini_success()))
-    source = _png((32, 32), (250, 0, 0))
+    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_success()))
+    source = png((32, 32), (250, 0, 0))
     body = {
         "prompt": "Transform this into a watercolor painting",
         "model": "google/gemini-2.5-flash-image",
@@ -138,8 +103,28 @@ def test_gemini_receives_the_source_image_and_style(stack, team, cloud_keys) -> 
 
 
 @respx.mock
+def test_gemini_receives_a_gallery_items_image_for_source_item_id(stack, team, cloud_keys) -> None:
+    source_id = stack.make_items(team, 1, prompt="neon city at night")[0]
+    source = _stored_original(stack, team, {"id": source_id})
+    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_success()))
+
+    job = _run(
+        stack,
+        team,
+        {"prompt": "Make it snow", "model": "google/gemini-2.5-flash-image", "sourceItemId": source_id},
+    )
+
+    assert job["status"] == "succeeded"
+    parts = json.loads(route.calls.last.request.content)["contents"][0]["parts"]
+    assert parts[0]["text"] == "Make it snow"
+    assert parts[1]["inlineData"]["mimeType"] == "image/png"
+    assert base64.b64decode(parts[1]["inlineData"]["data"]) == source  # the item's original, unchanged
+    assert _item(stack, team, job)["generation"]["request"]["sourceItemId"] == source_id
+
+
+@respx.mock
 def test_gemini_several_images_are_several_calls(stack, team, cloud_keys) -> None:
-    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=_gemini_success()))
+    route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_success()))
     job = _run(
         stack, team, {"prompt": "Cyberpunk city", "model": "google/gemini-2.5-flash-image", "numImages": 3}
     )
@@ -158,7 +143,7 @@ def test_gemini_rate_limited_then_fine(stack, team, cloud_keys) -> None:
         }
     }
     respx.post(GEMINI_URL).mock(
-        side_effect=[httpx.Response(429, json=limited), httpx.Response(200, json=_gemini_success())]
+        side_effect=[httpx.Response(429, json=limited), httpx.Response(200, json=gemini_success())]
     )
     job = _run(stack, team, {"prompt": "A lake", "model": "google/gemini-2.5-flash-image"})
     assert job["status"] == "succeeded"
@@ -166,12 +151,7 @@ def test_gemini_rate_limited_then_fine(stack, team, cloud_keys) -> None:
 
 @respx.mock
 def test_gemini_safety_block_is_content_policy_with_a_refund(stack, team, cloud_keys) -> None:
-    blocked = {
-        "candidates": [
-            {"content": {"parts": [{"text": "I can't create that."}]}, "finishReason": "IMAGE_SAFETY"}
-        ]
-    }
-    respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=blocked))
+    respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_image_safety()))
     job = _run(stack, team, {"prompt": "Something", "model": "google/gemini-2.5-flash-image"})
     assert job["status"] == "failed" and job["error"]["code"] == "content_policy"
     assert "IMAGE_SAFETY" in job["error"]["message"]
@@ -196,37 +176,89 @@ def test_gemini_overloaded_is_left_to_the_queue_then_refunded(stack, team, cloud
     assert AccountsRepository().get_team(team.team_id).credits == 1000
 
 
+def _jpeg(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 36), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@respx.mock
+def test_gemini_3_1_flash_end_to_end(stack, team, cloud_keys) -> None:
+    # A Gemini 3 answer: interim "thought" text and image first, then the final text and JPEG
+    final, interim = _jpeg((200, 40, 40)), _jpeg((0, 0, 0))
+    answer = {
+        "candidates": [
+            {
+                "content": {
+                    "role": "model",
+                    "parts": [
+                        {"text": "Planning the composition...", "thought": True},
+                        {
+                            "inlineData": {
+                                "mimeType": "image/jpeg",
+                                "data": base64.b64encode(interim).decode(),
+                            },
+                            "thought": True,
+                        },
+                        {"text": "A lighthouse at dusk."},
+                        {
+                            "inlineData": {
+                                "mimeType": "image/jpeg",
+                                "data": base64.b64encode(final).decode(),
+                            },
+                            "thoughtSignature": "Ev4B",
+                        },
+                    ],
+                },
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1120, "totalTokenCount": 1132},
+        "modelVersion": "gemini-3.1-flash-image-preview",
+        "responseId": "q7nXaJ2pKcWmvdIP5tGq8Qg",
+    }
+    route = respx.post(
+        "https://generativelanguage.googleapis.com/v1beta/models/"
+        "gemini-3.1-flash-image-preview:generateContent"
+    ).mock(return_value=httpx.Response(200, json=answer))
+
+    job = _run(
+        stack,
+        team,
+        {
+            "prompt": "A lighthouse at dusk",
+            "model": "google/gemini-3.1-flash-image-preview",
+            "aspectRatio": "21:9",
+        },
+    )
+
+    assert job["status"] == "succeeded"
+    assert job["result"]["images"][0]["text"] == "A lighthouse at dusk."  # thoughts are not the answer
+    assert route.call_count == 1
+    item = _item(stack, team, job)
+    assert item["generation"] == {
+        "provider": "google",
+        "modelVersion": "gemini-3.1-flash-image-preview",
+        "request": item["generation"]["request"],
+        "seedUsed": None,
+        "providerRequestId": "q7nXaJ2pKcWmvdIP5tGq8Qg",
+        "reproducible": False,
+    }
+    assert item["generation"]["request"]["model"] == "google/gemini-3.1-flash-image-preview"
+    assert item["model"] == "google/gemini-3.1-flash-image-preview"
+    assert item["mimeType"] == "image/jpeg"
+    assert _stored_original(stack, team, item) == final  # the final image, not the interim one
+    sent = json.loads(route.calls.last.request.content)
+    assert route.calls.last.request.headers["x-goog-api-key"] == "g-test-key"
+    assert sent["generationConfig"]["imageConfig"]["aspectRatio"] == "21:9"
+    assert AccountsRepository().get_team(team.team_id).credits == 1000 - 5
+
+
 @respx.mock
 def test_openai_end_to_end(stack, team, cloud_keys) -> None:
-    route = respx.post("https://api.openai.com/v1/responses").mock(
-        return_value=httpx.Response(
-            200,
-            headers={"x-request-id": "req_123"},
-            json={
-                "id": "resp_68abc",
-                "object": "response",
-                "status": "completed",
-                "model": "gpt-5-nano-2025-08-07",
-                "output": [
-                    {"type": "reasoning", "id": "rs_1", "summary": []},
-                    {
-                        "type": "message",
-                        "id": "msg_1",
-                        "role": "assistant",
-                        "status": "completed",
-                        "content": [{"type": "output_text", "text": "Here is your fox.", "annotations": []}],
-                    },
-                    {
-                        "type": "image_generation_call",
-                        "id": "ig_1",
-                        "status": "completed",
-                        "result": PNG_B64,
-                        "output_format": "png",
-                        "size": "1536x1024",
-                    },
-                ],
-            },
-        )
+    route = respx.post(OPENAI_URL).mock(
+        return_value=httpx.Response(200, headers={"x-request-id": "req_123"}, json=openai_success())
     )
 
     job = _run(stack, team, {"prompt": "A red fox", "model": "openai/gpt-5-nano", "aspectRatio": "16:9"})
@@ -245,19 +277,7 @@ def test_openai_end_to_end(stack, team, cloud_keys) -> None:
 
 @respx.mock
 def test_openai_moderation_block_is_content_policy(stack, team, cloud_keys) -> None:
-    respx.post("https://api.openai.com/v1/responses").mock(
-        return_value=httpx.Response(
-            400,
-            json={
-                "error": {
-                    "message": "Your request was rejected by the safety system.",
-                    "type": "image_generation_user_error",
-                    "param": None,
-                    "code": "moderation_blocked",
-                }
-            },
-        )
-    )
+    respx.post(OPENAI_URL).mock(return_value=httpx.Response(400, json=openai_moderation_blocked()))
     job = _run(stack, team, {"prompt": "Something", "model": "openai/gpt-5-nano"})
     assert job["status"] == "failed" and job["error"]["code"] == "content_policy"
     assert AccountsRepository().get_team(team.team_id).credits == 1000
@@ -265,26 +285,11 @@ def test_openai_moderation_block_is_content_policy(stack, team, cloud_keys) -> N
 
 @respx.mock
 def test_bfl_end_to_end_submit_poll_download(stack, team, cloud_keys) -> None:
-    submit = respx.post("https://api.bfl.ai/v1/flux-kontext-max").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "id": "b9b172a8",
-                "polling_url": "https://api.us1.bfl.ai/v1/get_result?id=b9b172a8",
-                "cost": 8.0,
-            },
-        )
+    submit = respx.post(BFL_KONTEXT_MAX_URL).mock(return_value=httpx.Response(200, json=bfl_submitted()))
+    poll = respx.get(BFL_POLLING_URL).mock(
+        side_effect=[httpx.Response(200, json=bfl_pending()), httpx.Response(200, json=bfl_ready())]
     )
-    pending = {"id": "b9b172a8", "status": "Pending", "result": None, "progress": 0.4}
-    ready = {
-        "id": "b9b172a8",
-        "status": "Ready",
-        "result": {"sample": "https://delivery-us1.bfl.ai/results/ab/sample.png?sig=x", "seed": 1234},
-    }
-    poll = respx.get("https://api.us1.bfl.ai/v1/get_result").mock(
-        side_effect=[httpx.Response(200, json=pending), httpx.Response(200, json=ready)]
-    )
-    download = respx.get("https://delivery-us1.bfl.ai/results/ab/sample.png").mock(
+    download = respx.get(BFL_SAMPLE_URL).mock(
         return_value=httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
     )
 
@@ -306,13 +311,11 @@ def test_bfl_end_to_end_submit_poll_download(stack, team, cloud_keys) -> None:
 
 @respx.mock
 def test_bfl_moderated_request_is_content_policy(stack, team, cloud_keys) -> None:
-    respx.post("https://api.bfl.ai/v1/flux-kontext-max").mock(
-        return_value=httpx.Response(
-            200, json={"id": "t1", "polling_url": "https://api.bfl.ai/v1/get_result?id=t1"}
-        )
+    respx.post(BFL_KONTEXT_MAX_URL).mock(
+        return_value=httpx.Response(200, json=bfl_submitted("t1", "https://api.bfl.ai/v1/get_result?id=t1"))
     )
     respx.get("https://api.bfl.ai/v1/get_result").mock(
-        return_value=httpx.Response(200, json={"id": "t1", "status": "Request Moderated", "result": None})
+        return_value=httpx.Response(200, json=bfl_request_moderated("t1"))
     )
     job = _run(stack, team, {"prompt": "Something", "model": "bfl/flux-kontext-max"})
     assert job["status"] == "failed" and job["error"]["code"] == "content_policy"
@@ -333,7 +336,7 @@ def test_a_deployment_reads_the_key_from_ssm_and_honours_model_overrides(stack, 
     shared_http.cache_clear()
     route = respx.post(
         "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-pro-image:generateContent"
-    ).mock(return_value=httpx.Response(200, json=_gemini_success()))
+    ).mock(return_value=httpx.Response(200, json=gemini_success()))
 
     job = _run(stack, team, {"prompt": "A lake", "model": "google/gemini-3-pro-image"})
 

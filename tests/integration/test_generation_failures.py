@@ -106,6 +106,54 @@ def test_a_provider_outage_is_retried_by_the_queue_then_fails_and_refunds(stack,
     assert _credits(team) == 1000
 
 
+def _queued_job_id(timeout: float = 10.0) -> str:
+    """The job id of the next message on the generation queue (waits for a request being served)."""
+    import json
+    import time
+
+    import boto3
+
+    from galleria.config import get_settings
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(
+            QueueUrl=get_settings().generation_queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=0
+        ).get("Messages", [])
+        if messages:
+            return str(json.loads(messages[0]["Body"])["jobId"])
+        time.sleep(0.05)
+    raise AssertionError("no job was queued")
+
+
+def test_a_sync_caller_waiting_through_an_outage_gets_502_and_a_refund(stack, team, monkeypatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from galleria.config import get_settings
+
+    monkeypatch.setenv("SYNC_WAIT_SECONDS", "20")
+    get_settings.cache_clear()
+    provider = Overloaded()
+    _use_provider(monkeypatch, provider)
+    body = {"prompt": "A lighthouse at dawn", "model": "local/procedural"}  # no "async": the caller waits
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(stack.request, "POST", GENERATE, key=team.key, json_body=body)
+        job_id = _queued_job_id()
+        # Every delivery meets the outage; the fifth, the queue's last, gives up while the caller waits
+        for delivery in (1, 2, 3, 4, 5):
+            stack.deliver(job_id, receive_count=delivery)
+        answer = pending.result(timeout=30)
+
+    assert answer.status == 502
+    error = answer.json()
+    assert error["code"] == "generation_failed" and error["jobId"] == job_id
+    assert "overloaded" in error["error"] and "refunded" in error["error"]
+    assert _credits(team) == 1000
+    assert provider.calls == 5
+
+
 def test_an_outage_that_passes_finishes_the_job_on_a_later_delivery(stack, team, monkeypatch) -> None:
     class RecoversOnSecondCall(LocalProceduralProvider):
         calls = 0

@@ -94,6 +94,58 @@ def test_the_plan_rate_limit_answers_429_with_retry_after_and_charges_nothing(st
     assert _credits(free) == balance
 
 
+def _pin_the_rate_clock(monkeypatch) -> float:
+    """Stop the rate limiter's clock 30 s into the current minute: its window is a fixed clock
+    minute, so a burst timed on the real clock could straddle two windows."""
+    import time
+    from functools import partial
+
+    from galleria.accounts.rate_limits import RateLimiter
+    from galleria.generation import service
+
+    now = time.time() // 60 * 60 + 30
+    monkeypatch.setattr(service, "RateLimiter", partial(RateLimiter, now=lambda: now))
+    return now
+
+
+def test_pro_allows_60_requests_a_minute_then_answers_429_without_charging(
+    stack, make_team, monkeypatch
+) -> None:
+    _pin_the_rate_clock(monkeypatch)
+    pro = make_team(plan=Plan.PRO, credits=1000)
+    for _ in range(60):
+        assert stack.request("POST", GENERATE, key=pro.key, json_body=ASYNC).status == 202
+    assert _credits(pro) == 1000 - 60 * 5
+
+    limited = stack.request("POST", GENERATE, key=pro.key, json_body=ASYNC)
+
+    assert limited.status == 429
+    assert limited.json()["code"] == "rate_limited"
+    assert "60 generation requests per minute" in limited.json()["error"]
+    assert limited.headers["retry-after"] == "30"  # the rest of the minute
+    assert _credits(pro) == 1000 - 60 * 5
+    assert len(_ledger(stack, pro, limit="100").json()["entries"]) == 60 + 1  # the charges and the grant
+
+
+def test_enterprise_allows_600_requests_a_minute(stack, make_team, monkeypatch) -> None:
+    from galleria.accounts.rate_limits import RateLimiter
+
+    now = _pin_the_rate_clock(monkeypatch)
+    big = make_team(plan=Plan.ENTERPRISE, credits=1000)
+    # 599 requests already counted in this minute (by the limiter itself, not 599 HTTP calls)
+    limiter = RateLimiter(now=lambda: now)
+    for _ in range(599):
+        limiter.take(big.team_id, 10_000)
+
+    assert stack.request("POST", GENERATE, key=big.key, json_body=ASYNC).status == 202  # the 600th
+    limited = stack.request("POST", GENERATE, key=big.key, json_body=ASYNC)  # the 601st
+
+    assert limited.status == 429 and limited.json()["code"] == "rate_limited"
+    assert "600 generation requests per minute" in limited.json()["error"]
+    assert limited.headers["retry-after"] == "30"
+    assert _credits(big) == 1000 - 5
+
+
 def test_dry_runs_do_not_count_against_the_rate_limit(stack, make_team) -> None:
     free = make_team(plan=Plan.FREE, credits=1000)
     for _ in range(12):
@@ -122,6 +174,21 @@ def test_a_full_gallery_answers_413_before_charging(stack, make_team) -> None:
     assert body["code"] == "storage_quota_exceeded"
     assert body["used"] == GIB - 1024 and body["limit"] == GIB
     assert _credits(free) == 100
+
+
+def test_pro_storage_quota_is_50_gb(stack, make_team) -> None:
+    pro = make_team(plan=Plan.PRO, credits=100)
+    fill_storage(pro.team_id, 2 * GIB)  # past the free plan's 1 GB, far from pro's 50
+    assert stack.request("POST", GENERATE, key=pro.key, json_body=ASYNC).status == 202
+
+    fill_storage(pro.team_id, 50 * GIB - 1024)
+    response = stack.request("POST", GENERATE, key=pro.key, json_body=ASYNC)
+
+    assert response.status == 413
+    body = response.json()
+    assert body["code"] == "storage_quota_exceeded"
+    assert body["used"] == 50 * GIB - 1024 and body["limit"] == 50 * GIB
+    assert _credits(pro) == 100 - 5  # the first request only
 
 
 def test_a_full_gallery_can_still_generate_images_it_does_not_keep(stack, make_team) -> None:

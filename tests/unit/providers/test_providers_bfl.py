@@ -464,6 +464,24 @@ def test_poll_outages_and_timeouts_are_retried(respx_mock: respx.MockRouter, htt
     assert polling.call_count == 4
 
 
+def test_a_poll_that_keeps_answering_5xx_gives_up_retryably_without_resubmitting(
+    respx_mock: respx.MockRouter, http: ProviderHttp, clock: FakeClock
+) -> None:
+    outage = [httpx.Response(status, json={"detail": "Service Unavailable"}) for status in (500, 502, 503)]
+    submit, polling, download = mock_job(respx_mock, *outage, httpx.Response(503, json={"detail": "busy"}))
+
+    with pytest.raises(ProviderError) as caught:
+        provider(http).generate(REQUEST)
+
+    # The outage kind the worker leaves to the queue (RetryLater), not a failure of the request
+    assert caught.value.retryable is True
+    assert not isinstance(caught.value, ContentPolicyViolation)
+    assert str(caught.value) == "BFL is overloaded (503: busy) after 4 attempts"
+    # Polling a job again is harmless; submitting it again would make (and bill) a second one
+    assert (submit.call_count, polling.call_count, download.call_count) == (1, 4, 0)
+    assert clock.sleeps == [1.0, 0.5, 1.0, 2.0]  # the poll interval, then backoff between polls
+
+
 def test_a_poll_that_keeps_timing_out_fails_retryably(
     respx_mock: respx.MockRouter, http: ProviderHttp
 ) -> None:
