@@ -110,9 +110,6 @@ class GalleryService:
         collections = {collection.id: collection.item_count for collection in page.collections}
         return GalleryFacets(counts=counts, collections=collections)
 
-    def get(self, team_id: str, item_id: str) -> Item:
-        return self.items.get(team_id, item_id)
-
     def family(self, team_id: str, item_id: str) -> ItemFamily:
         """The item with its parent (also when that is in the trash) and its live variants."""
         item = self.items.get(team_id, item_id)

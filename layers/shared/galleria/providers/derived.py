@@ -5,9 +5,13 @@ image per call), so a derived job has the same delivery guarantees as a generati
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from galleria.errors import InvalidImage
 from galleria.providers.base import ImageProvider, ProviderError, ProviderImage, ProviderRequest
+
+if TYPE_CHECKING:  # Pillow loads only when a derived image is made
+    from PIL import Image
 
 CLEAN_BACKGROUND = "clean-background"
 SPLIT = "split"
@@ -26,7 +30,7 @@ class DerivationFailed(ProviderError):
         super().__init__(message, retryable=False)
 
 
-def _source(request: ProviderRequest):  # type: ignore[no-untyped-def]
+def _source(request: ProviderRequest) -> Image.Image:
     from galleria.imaging.decode import STORED_FORMATS, STORED_MAX_BYTES, STORED_MAX_PIXELS, open_image
 
     if request.source_image is None:
@@ -43,7 +47,7 @@ def _source(request: ProviderRequest):  # type: ignore[no-untyped-def]
         raise DerivationFailed(exc.message) from exc
 
 
-def _png(image, operation: str) -> ProviderImage:  # type: ignore[no-untyped-def]
+def _png(image: Image.Image, operation: str) -> ProviderImage:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=3)
     return ProviderImage(

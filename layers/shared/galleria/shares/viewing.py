@@ -129,7 +129,7 @@ class ShareViewer:
         link = OpenLink(counted, item=link.item, collection=link.collection)
         if link.item is not None:
             return LinkPage(link, [link.item])
-        listing = GalleryListing(items=self.items).page(
+        listing = GalleryListing(items=self.items, collections=self.collections).page(
             share.team_id,
             ListingFilter(collection=share.target_id),
             limit=COLLECTION_PAGE_SIZE,
