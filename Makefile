@@ -44,6 +44,9 @@ format: install ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+openapi: install ## Regenerate the committed OpenAPI document from the handlers (a test checks it is current)
+	$(BIN)/galleria-openapi
+
 bench-listing: install ## Items read per gallery page at 1,000 and 20,000 items (about a minute)
 	$(BIN)/python -m bench.listing_cost --sizes 1000,20000
 
@@ -61,4 +64,4 @@ validate: sam-install ## sam validate --lint
 clean: ## Remove virtualenvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
 
-.PHONY: help install run test lint format sam-install build validate clean
+.PHONY: help install run test lint format sam-install build validate clean openapi bench-listing bench-export

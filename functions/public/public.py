@@ -1,4 +1,5 @@
-"""API function, no authentication: permanent signed media links, share-link pages, the public feed."""
+"""API function, no authentication: permanent signed media links, share-link pages, the public feed,
+and the API's documentation (OpenAPI and Swagger UI)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, handle
+from galleria.api.docs import openapi_document, swagger_page
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.public_gallery import public_gallery_page
 from galleria.api.schemas import PublicGalleryPage
@@ -31,6 +33,8 @@ PUBLIC_ROUTES = frozenset(
         "GET /share/{token}/items/{itemId}/download",
         "GET /api/v1/public/gallery",
         "GET /public/{itemId}/{rendition}",
+        "GET /api/v1/openapi.json",
+        "GET /api/v1/docs",
     }
 )
 # The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
@@ -82,6 +86,21 @@ def public_gallery(
 ) -> PublicGalleryPage:
     links = LinkBuilder(base_url(app.current_event))
     return public_gallery_page(links, limit=limit, page=page, cursor=cursor)
+
+
+@app.get("/api/v1/openapi.json", include_in_schema=False)
+def openapi_json():
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=openapi_document(),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@app.get("/api/v1/docs", include_in_schema=False)
+def swagger_ui():
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=swagger_page())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -37,6 +37,7 @@ def test_sam_build_builds_the_layer_and_every_function(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     layer = build_dir / "SharedLayer" / "python"
     assert (layer / "galleria" / "api" / "app.py").is_file()
+    assert (layer / "galleria" / "api" / "openapi.json").is_file()  # served by the public function
     assert (layer / "PIL").is_dir() and (layer / "aws_lambda_powertools").is_dir()
     assert not (layer / "botocore").exists(), "botocore comes with the runtime; shipping it would shadow it"
     for function, module in [

@@ -1,0 +1,36 @@
+"""The API's OpenAPI document and Swagger UI: served without a key, and in step with the code."""
+
+from __future__ import annotations
+
+import json
+
+from galleria.api.docs import openapi_document
+from galleria_cli.openapi import build_document, render
+
+UNDOCUMENTED = {"GET /api/v1/openapi.json", "GET /api/v1/docs"}
+
+
+def test_the_committed_document_matches_the_code() -> None:
+    assert openapi_document() == render(build_document()), "stale: run galleria-openapi"
+
+
+def test_every_route_of_the_template_is_documented(stack) -> None:
+    document = json.loads(openapi_document())
+    documented = {
+        f"{method.upper()} {path}" for path, operations in document["paths"].items() for method in operations
+    }
+    expected = {route.route_key for spec in stack.functions.values() for route in spec.routes} - UNDOCUMENTED
+
+    assert expected == documented
+    assert document["openapi"].startswith("3.") and document["info"]["title"] == "Galleria"
+    assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+
+
+def test_the_document_and_swagger_ui_are_served_without_a_key(stack) -> None:
+    spec = stack.request("GET", "/api/v1/openapi.json")
+    page = stack.request("GET", "/api/v1/docs")
+
+    assert spec.status == 200 and spec.headers["content-type"].startswith("application/json")
+    assert json.loads(spec.body)["paths"]["/api/v1/generate-image"]["post"]
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert b"SwaggerUIBundle" in page.body and b"/api/v1/generate-image" in page.body
