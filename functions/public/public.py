@@ -88,7 +88,7 @@ def public_gallery(
     return public_gallery_page(links, limit=limit, page=page, cursor=cursor)
 
 
-@app.get("/api/v1/openapi.json", include_in_schema=False)
+@app.get("/api/v1/openapi.json")
 def openapi_json():
     return Response(
         status_code=200,
@@ -98,7 +98,7 @@ def openapi_json():
     )
 
 
-@app.get("/api/v1/docs", include_in_schema=False)
+@app.get("/api/v1/docs")
 def swagger_ui():
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=swagger_page())
 
