@@ -146,9 +146,9 @@ class ShareViewer:
     def download_url(self, link: OpenLink, item_id: str) -> str:
         """A presigned URL of the original, only on a link that allows downloads. Without
         showMetadata the file is a copy with EXIF, XMP, comments and text chunks removed."""
+        item = self._shown_item(link, item_id)  # an image not under the link is 404 either way
         if not link.share.allow_download:
             raise Forbidden("This link does not allow downloads", code="download_not_allowed")
-        item = self._shown_item(link, item_id)
         key = item.object_keys[Rendition.ORIGINAL]
         filename = f"{item.id}.{extension_for(item.mime_type)}"
         if not link.share.show_metadata and item.mime_type in _METADATA_FREE_FORMATS:
