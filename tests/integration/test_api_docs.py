@@ -8,7 +8,9 @@ from galleria.api.docs import openapi_document
 from galleria_cli.openapi import build_document, render
 
 
-def test_the_committed_document_matches_the_code() -> None:
+def test_the_committed_document_matches_the_code(stack) -> None:
+    # With the stack's environment: the handler modules this imports build their Powertools
+    # Metrics and Logger at import, and every later test shares those module objects.
     assert openapi_document() == render(build_document()), "stale: run galleria-openapi"
 
 

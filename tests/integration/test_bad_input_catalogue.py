@@ -215,20 +215,10 @@ def test_malformed_json_is_a_400_on_every_json_route(stack, team, ids) -> None:
         pytest.param(
             '{"prompt": "x", "seed": ' + "9" * 5000 + "}",
             id="integer-literal-of-5000-digits",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: 500 internal_error. json.loads raises ValueError (int max str digits), not "
-                "JSONDecodeError, so Powertools does not turn it into a validation error",
-            ),
         ),
         pytest.param(
             '{"prompt": "x", "galleryTags": ' + "[" * 5000 + "]" * 5000 + "}",
             id="arrays-nested-5000-deep",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: 500 internal_error. json.loads raises RecursionError from 1000 levels of "
-                "nesting; no handler maps it to 400",
-            ),
         ),
     ],
 )
@@ -243,31 +233,9 @@ def test_json_the_parser_cannot_take_is_a_400_not_a_500(stack, team, raw: str) -
     "content_type",
     [
         "application/json; charset=utf-8",
-        pytest.param(
-            "text/plain",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: a JSON body sent as text/plain answers 500 internal_error on every JSON "
-                "route: Powertools raises RequestUnsupportedContentType, which no error handler maps",
-            ),
-        ),
-        pytest.param(
-            "Application/JSON",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: media types are case-insensitive, but 'Application/JSON' answers 500 "
-                "internal_error (Powertools compares the content type case-sensitively)",
-            ),
-        ),
-        pytest.param(
-            "application/x-www-form-urlencoded",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="MISLEADING: a JSON body under curl -d's default content type answers 400 "
-                "invalid_prompt \"Missing required field 'prompt'\" although the body holds a prompt; "
-                "the answer should say to send Content-Type: application/json",
-            ),
-        ),
+        "text/plain",
+        "Application/JSON",
+        "application/x-www-form-urlencoded",
     ],
 )
 def test_a_json_body_under_another_content_type_is_accepted_or_refused_clearly(

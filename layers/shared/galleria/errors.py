@@ -108,6 +108,13 @@ class PayloadTooLarge(GalleriaError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(GalleriaError):
+    """415: a body the route cannot read (it takes JSON)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class RateLimited(GalleriaError):
     """429; ``retry_after`` (seconds) becomes the Retry-After header, not a body field."""
 

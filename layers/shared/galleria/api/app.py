@@ -6,6 +6,8 @@ even validation details) — 401 comes first, as an API Gateway authorizer would
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -15,7 +17,10 @@ from pydantic import BaseModel
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.errors import proxy_error, register_error_handlers
 from galleria.auth import Principal, authenticate
-from galleria.errors import GalleriaError
+from galleria.errors import GalleriaError, InvalidRequest, UnsupportedMediaType
+
+# Bodies the public pages read as forms (the share password form); /api/v1 routes take JSON only.
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 _PRINCIPAL = "principal"
 
@@ -35,6 +40,9 @@ def handle(
     public_routes: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Authenticate (unless the route is public), then let the resolver route and validate."""
+    problem = _unreadable_json(event)
+    if problem is not None:
+        return proxy_error(problem)
     if event.get("routeKey") not in public_routes:
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         try:
@@ -43,6 +51,32 @@ def handle(
             return proxy_error(error)
         app.append_context(**{_PRINCIPAL: principal})
     return app.resolve(event, context)
+
+
+def _unreadable_json(event: dict[str, Any]) -> GalleriaError | None:
+    """A JSON body the parser cannot take (a 5,000-digit number, nesting past the recursion limit)
+    is a 400, not a crash; a JSON body under another content type is a 415 that says what to send.
+    Media types are case-insensitive: the header is normalised for the resolver."""
+    headers = event.get("headers") or {}
+    body = event.get("body")
+    if not body:
+        return None
+    media = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+    text = base64.b64decode(body).decode("utf-8", "replace") if event.get("isBase64Encoded") else body
+    if media in ("application/json", ""):  # no content type: read as JSON, as Powertools does
+        if media:
+            headers["content-type"] = "application/json"
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            return InvalidRequest("Malformed JSON body") if exc else None
+        return None
+    form_route = media in _FORM_TYPES and not str(event.get("rawPath", "")).startswith("/api/v1/")
+    if text.lstrip()[:1] in ("{", "[") and not form_route:
+        return UnsupportedMediaType(
+            f"The body looks like JSON but was sent as {media}: send it with Content-Type: application/json"
+        )
+    return None
 
 
 def current_principal(request: Request) -> Principal:

@@ -8,7 +8,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from galleria.errors import GalleriaError
 
@@ -57,6 +60,12 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(GalleriaError)
     def handle_domain_error(error: GalleriaError) -> Response:
         return error_response(error.status, error.code, error.message, error.headers, **error.extra)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def handle_unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
+        return error_response(
+            415, "unsupported_media_type", "This route takes a JSON body: send Content-Type: application/json"
+        )
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response:
