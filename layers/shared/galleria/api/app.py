@@ -62,14 +62,17 @@ def _unreadable_json(event: dict[str, Any]) -> GalleriaError | None:
     if not body:
         return None
     media = str(headers.get("content-type", "")).split(";")[0].strip().lower()
-    text = base64.b64decode(body).decode("utf-8", "replace") if event.get("isBase64Encoded") else body
+    try:
+        text = base64.b64decode(body).decode("utf-8", "replace") if event.get("isBase64Encoded") else body
+    except ValueError:  # not base64 after all: left to the resolver
+        return None
     if media in ("application/json", ""):  # no content type: read as JSON, as Powertools does
         if media:
             headers["content-type"] = "application/json"
         try:
             json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            return InvalidRequest("Malformed JSON body") if exc else None
+        except (ValueError, RecursionError):
+            return InvalidRequest("Malformed JSON body")
         return None
     form_route = media in _FORM_TYPES and not str(event.get("rawPath", "")).startswith("/api/v1/")
     if text.lstrip()[:1] in ("{", "[") and not form_route:
