@@ -9,7 +9,7 @@ prompt, unknown model, bad aspect ratio and the like, a tiny GIF, ``!!!`` as bas
 PNG, a truncated JSON body) and the first /gallery paging values (limit=0/101, page=0/abc,
 cursor=not-a-cursor); this file does not repeat them.
 
-Where the product answers wrongly today the test is marked ``xfail(strict=True)`` with the exact
+Where the product answers wrongly, the test is marked ``xfail(strict=True)`` with the exact
 answer in its reason, so the suite stays green and the bug stays on record.
 """
 
@@ -407,7 +407,7 @@ TWELVE_MB_PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n"
 
 OVER_LIMIT: dict[str, list[tuple[dict[str, Any], int, str, list[str]]]] = {
     "generate-image": [
-        # Not a dry run: a dry run answers before the source image is decoded (see the xfail below).
+        # Not a dry run, so that a refusal here is the size check, not the quote.
         (
             {"dryRun": False, "async": True, "sourceImage": TWELVE_MB_PNG},
             400,
@@ -594,72 +594,48 @@ def _bulk_tags(stack, team, get_ids: Callable[[], Ids]) -> tuple[Any, list[str]]
     return response, stack.request("GET", f"{GALLERY}/{ids.item}", key=team.key).json()["tags"]
 
 
-def _nul_bug(what: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"BUG: {what}; NUL is neither refused nor stripped")
-
-
 NUL_CASES = [
     pytest.param(
         lambda stack, team, get_ids: _generated_prompt(stack, team, "A harbour\x00 at dawn"),
         "prompt",
         "invalid_prompt",
         id="generate-prompt-with-NUL",
-        marks=_nul_bug(
-            "POST generate-image {'prompt': 'A harbour\\x00 at dawn'} answers 202, charges 5 "
-            "credits and the item's prompt keeps the NUL"
-        ),
     ),
     pytest.param(
         lambda stack, team, get_ids: _generated_prompt(stack, team, " \x00 "),
         "prompt",
         "invalid_prompt",
         id="generate-prompt-of-only-NUL",
-        marks=_nul_bug(
-            "POST generate-image {'prompt': ' \\x00 '} (nothing but a NUL after trimming) "
-            "answers 202, charges 5 credits and stores the prompt '\\x00'"
-        ),
     ),
     pytest.param(
         _edit_prompt,
         "prompt",
         "invalid_prompt",
         id="edit-prompt-with-NUL",
-        marks=_nul_bug(
-            "POST /gallery/{id}/edit {'prompt': 'Add a boat\\x00 please'} answers 202, charges "
-            "10 credits and the session turn keeps the NUL"
-        ),
     ),
     pytest.param(
         _patched("title", "Harbour\x00"),
         "title",
         INVALID,
         id="item-title-with-NUL",
-        marks=_nul_bug("PATCH /gallery/{id} {'title': 'Harbour\\x00'} answers 200 and stores it verbatim"),
     ),
     pytest.param(
         _patched("tags", ["sea\x00side"]),
         "tags",
         INVALID,
         id="item-tag-with-NUL",
-        marks=_nul_bug(
-            "PATCH /gallery/{id} {'tags': ['sea\\x00side']} answers 200 and stores the tag verbatim"
-        ),
     ),
     pytest.param(
         _collection_name,
         "name",
         INVALID,
         id="collection-name-with-NUL",
-        marks=_nul_bug("POST /gallery/collections {'name': 'Boats\\x00'} answers 201 and stores it verbatim"),
     ),
     pytest.param(
         _bulk_tags,
         "tags",
         INVALID,
         id="bulk-tag-with-NUL",
-        marks=_nul_bug(
-            "POST /gallery/bulk/tag {'tags': ['sea\\x00side']} answers 200 and tags the item verbatim"
-        ),
     ),
 ]
 
@@ -742,11 +718,6 @@ def test_bad_source_images_are_invalid_image_and_cost_nothing(
     assert (after["credits"], after["facets"]["total"]) == (1000, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MISLEADING: dryRun 'validates the request' (API.md) yet answers 200 with a price quote for a "
-    "sourceImage that is not an image: GenerationService.start returns the quote before decoding it",
-)
 def test_a_dry_run_refuses_a_bad_source_image(stack, team) -> None:
     body = {"prompt": "x", "dryRun": True, "sourceImage": data_url("image/png", b"not an image")}
 
@@ -755,11 +726,6 @@ def test_a_dry_run_refuses_a_bad_source_image(stack, team) -> None:
     assert_refused(response, 400, "invalid_image", "sourceImage")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: refused requests use up the rate limit: the window is taken (GenerationService.admit) "
-    "before the source image is decoded, so 10 invalid_image answers leave a free team 429 rate_limited",
-)
 def test_refused_source_images_do_not_use_up_the_rate_limit(stack, make_team, monkeypatch) -> None:
     # One fixed minute, so the window cannot roll over mid-test.
     monkeypatch.setattr(RateLimiter.__init__, "__defaults__", (None, None, lambda: 1_800_000_000.0))
@@ -996,27 +962,12 @@ def test_too_many_ids_change_nothing_even_for_the_real_ones(stack, team, ids) ->
     assert state(stack, team, ids) == before
 
 
-def _too_many_ids_bug(route: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(
-        strict=True,
-        reason=f"BUG: {route} with 1001 ids answers 400 invalid_request \"Invalid field 'itemIds': "
-        'List should have at most 1000 items after validation, not 1001" instead of too_many_ids '
-        "(BulkItemIds caps the list at 1000 before the service's own too_many_ids check runs)",
-    )
-
-
 @pytest.mark.parametrize(
     ("route", "limit"),
     [
-        pytest.param(
-            "bulk delete",
-            "200",
-            marks=_too_many_ids_bug("POST /gallery/bulk/delete (and restore, tag, collect)"),
-        ),
-        pytest.param(
-            "collection items", "200", marks=_too_many_ids_bug("POST /gallery/collections/{id}/items")
-        ),
-        pytest.param("exports", "500", marks=_too_many_ids_bug("POST /gallery/exports (and bulk/download)")),
+        ("bulk delete", "200"),
+        ("collection items", "200"),
+        ("exports", "500"),
     ],
 )
 def test_a_thousand_and_one_ids_are_too_many_ids(stack, team, route: str, limit: str) -> None:

@@ -14,6 +14,8 @@ def normalise_tags(tags: list[str], *, field: str = "tags") -> list[str]:
         tag = raw.strip().lower()
         if not 1 <= len(tag) <= MAX_TAG_LENGTH:
             raise InvalidRequest(f"Invalid field '{field}': each tag must be 1-{MAX_TAG_LENGTH} characters")
+        if "\x00" in tag:
+            raise InvalidRequest(f"Invalid field '{field}': tags must not contain NUL (\\u0000) characters")
         if tag not in result:
             result.append(tag)
     if len(result) > MAX_TAGS:

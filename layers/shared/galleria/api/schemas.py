@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -33,10 +34,22 @@ ItemRef = Annotated[str, StringConstraints(pattern=r"^gal_[A-Za-z0-9]{1,64}$")]
 CollectionRef = Annotated[str, StringConstraints(pattern=r"^col_[A-Za-z0-9]{1,64}$")]
 # Ids in bulk bodies: checked one by one (a malformed id fails alone, as not_found).
 BulkItemId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-BulkItemIds = Annotated[list[BulkItemId], Field(min_length=1, max_length=1000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# No upper bound here: each operation answers too_many_ids past its own limit (200, or 500 for exports).
+BulkItemIds = Annotated[list[BulkItemId], Field(min_length=1)]
+
+
+def _no_nul(value: str) -> str:
+    """A NUL is never what a user meant, and it breaks C-string consumers downstream."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul]
 JobId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.JOB))]
-Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+CollectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), NoNul]
 
 
 class RequestModel(BaseModel):
@@ -310,12 +323,12 @@ class FacetsOut(ResponseModel):
 
 
 class CollectionIn(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: CollectionName
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
 class CollectionPatchIn(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: CollectionName | None = None
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
     def changes(self) -> dict[str, Any]:

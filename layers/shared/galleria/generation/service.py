@@ -111,10 +111,11 @@ class GenerationService:
         model = resolve_model(spec.model)
         spec = spec.model_copy(update={"model": model.id})
         check_capabilities(model, spec)
+        # Decoded first: a bad image is refused before a quote and before the rate limit counts it.
+        source = decode_source_image(source_image) if source_image else None
         if dry_run:
             return self.quote(team_id, model, spec)
         self.admit(team_id, spec)
-        source = decode_source_image(source_image) if source_image else None
         job = self.submit(team_id, spec, source, price_per_image=model.price_per_image)
         return self.wait(job, wait_seconds) if wait_seconds > 0 else job
 
