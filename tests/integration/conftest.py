@@ -7,7 +7,9 @@ provisioner, and every handler runs with the environment the template gives its 
 from __future__ import annotations
 
 import base64
+import copy
 import importlib
+import importlib.util
 import json
 import threading
 import uuid
@@ -148,6 +150,22 @@ class Stack:
         sqs = boto3.client("sqs", region_name="us-east-1")
         queue_url = sqs.get_queue_url(QueueName=local_name("IngestQueue"))["QueueUrl"]
         return self._drain(queue_url, "IngestWorkerFunction")
+
+    def execution_environments(self, function_id: str, n: int) -> list[Stack]:
+        """``n`` views of the stack whose handler for ``function_id`` is a fresh copy of its module,
+        as ``n`` concurrent Lambda invocations each get their own execution environment. (One module
+        shared by threads would share the resolver's current event, which Lambda never does.)"""
+        source = importlib.import_module(self.functions[function_id].handler.rsplit(".", 1)[0]).__file__
+        environments = []
+        for number in range(n):
+            spec = importlib.util.spec_from_file_location(f"_environment_{function_id}_{number}", source)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            environment = copy.copy(self)
+            environment.handler = lambda _, handler=module.lambda_handler: handler  # type: ignore[method-assign]
+            environments.append(environment)
+        return environments
 
     def run_exports(self) -> int:
         """Feed every export job waiting on the export queue to the export worker."""

@@ -5,9 +5,6 @@ Everything goes through the handlers against moto in-process, as a client of the
 
 from __future__ import annotations
 
-import copy
-import importlib
-import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -268,27 +265,11 @@ def test_facets_follow_every_change(stack, team) -> None:
         assert len(listed(stack, team, model=model)) == n
 
 
-def _execution_environments(stack, function_id: str, n: int) -> list:
-    """``n`` views of ``stack`` whose handler for ``function_id`` is a fresh copy of its module, as
-    ``n`` concurrent Lambda invocations each get their own execution environment. (One module shared
-    by threads would share the resolver's current event, which Lambda never does.)"""
-    source = importlib.import_module(stack.functions[function_id].handler.rsplit(".", 1)[0]).__file__
-    environments = []
-    for n_env in range(n):
-        spec = importlib.util.spec_from_file_location(f"_environment_{function_id}_{n_env}", source)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        environment = copy.copy(stack)
-        environment.handler = lambda _, handler=module.lambda_handler: handler
-        environments.append(environment)
-    return environments
-
-
 def test_parallel_favorite_toggles_lose_no_update(stack, team) -> None:
     item_id, other_id = stack.make_items(team, 2)
     toggles = 20
     path = f"{GALLERY}/{item_id}/favorite"
-    environments = _execution_environments(stack, stack.route_for("POST", path)[0], toggles)
+    environments = stack.execution_environments(stack.route_for("POST", path)[0], toggles)
 
     def toggle(environment) -> tuple[int, bytes]:
         response = environment.request("POST", path, key=team.key)
