@@ -30,5 +30,6 @@ def test_the_benchmark_measures_a_real_export(monkeypatch: pytest.MonkeyPatch) -
     for key, size in s3.sizes.items():
         entry = next(name for name in names if key.split("/")[-2] in name)
         assert archive.read(entry) == b"".join(object_chunks(key, size, 1 << 20))
-    assert measurement.images == 3 and measurement.archive_bytes == len(s3.archive)
+    # Each timed run writes its own manifest (its own timestamp), which deflates a few bytes apart.
+    assert measurement.images == 3 and abs(measurement.archive_bytes - len(s3.archive)) < 64
     assert measurement.seconds > 0 and measurement.peak_traced_mb > 0
