@@ -33,6 +33,17 @@ def finished_job(stack, team, job_id: str) -> dict:
     return job
 
 
+def edit(stack, team, item_id: str, prompt: str, **fields: str):
+    """POST an edit of ``item_id`` with the offline model."""
+    body = {"prompt": prompt, "model": "local/procedural", **fields}
+    return stack.request("POST", f"{GALLERY}/{item_id}/edit", key=team.key, json_body=body)
+
+
+def variant_made(stack, team, job_id: str) -> str:
+    """Run the job and return the id of the variant it made."""
+    return finished_job(stack, team, job_id)["result"]["images"][0]["galleryId"]
+
+
 def original_pixels(team, item_id: str, body: dict) -> Image.Image:
     ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[body["mimeType"]]
     key = f"teams/{team.team_id}/items/{item_id}/original.{ext}"
@@ -51,12 +62,7 @@ def parent(stack, team) -> str:
 def test_an_edit_makes_a_variant_that_inherits_tags_and_costs_ten(stack, team, parent) -> None:
     before = credits(team)
 
-    accepted = stack.request(
-        "POST",
-        f"{GALLERY}/{parent}/edit",
-        key=team.key,
-        json_body={"prompt": "Make the teapot blue", "model": "local/procedural"},
-    )
+    accepted = edit(stack, team, parent, "Make the teapot blue")
     job = finished_job(stack, team, accepted.json()["jobId"])
     [image] = job["result"]["images"]
     variant = item(stack, team, image["galleryId"])
@@ -75,13 +81,8 @@ def test_an_edit_makes_a_variant_that_inherits_tags_and_costs_ten(stack, team, p
 def test_variants_are_listed_newest_first(stack, team, parent) -> None:
     made = []
     for prompt in ("Blue", "Green", "Red"):
-        accepted = stack.request(
-            "POST",
-            f"{GALLERY}/{parent}/edit",
-            key=team.key,
-            json_body={"prompt": prompt, "model": "local/procedural"},
-        ).json()
-        made.append(finished_job(stack, team, accepted["jobId"])["result"]["images"][0]["galleryId"])
+        accepted = edit(stack, team, parent, prompt).json()
+        made.append(variant_made(stack, team, accepted["jobId"]))
 
     assert [v["id"] for v in item(stack, team, parent)["variants"]] == list(reversed(made))
 
@@ -96,12 +97,7 @@ def test_a_failed_edit_is_refunded(stack, team, parent, monkeypatch) -> None:
     monkeypatch.setattr(worker_module, "provider_for", lambda model: Broken())
     before = credits(team)
 
-    accepted = stack.request(
-        "POST",
-        f"{GALLERY}/{parent}/edit",
-        key=team.key,
-        json_body={"prompt": "Blue", "model": "local/procedural"},
-    ).json()
+    accepted = edit(stack, team, parent, "Blue").json()
     job = finished_job(stack, team, accepted["jobId"])
     session = stack.request("GET", f"/api/v1/sessions/{accepted['editSessionId']}", key=team.key).json()
 
@@ -131,12 +127,7 @@ def test_the_edit_source_is_a_png_of_at_most_4_mb(stack, team, parent, monkeypat
         Bucket=get_settings().media_bucket, Key=key, Body=buffer.getvalue()
     )
 
-    accepted = stack.request(
-        "POST",
-        f"{GALLERY}/{parent}/edit",
-        key=team.key,
-        json_body={"prompt": "Blue", "model": "local/procedural"},
-    ).json()
+    accepted = edit(stack, team, parent, "Blue").json()
     finished_job(stack, team, accepted["jobId"])
 
     [source] = seen
@@ -167,14 +158,9 @@ def test_a_session_continues_from_its_latest_image(stack, team, parent) -> None:
 
     variants = []
     for prompt in ("Make it blue", "Add steam"):
-        accepted = stack.request(
-            "POST",
-            f"{GALLERY}/{parent}/edit",
-            key=team.key,
-            json_body={"prompt": prompt, "model": "local/procedural", "sessionId": session_id},
-        ).json()
+        accepted = edit(stack, team, parent, prompt, sessionId=session_id).json()
         assert accepted["editSessionId"] == session_id
-        variants.append(finished_job(stack, team, accepted["jobId"])["result"]["images"][0]["galleryId"])
+        variants.append(variant_made(stack, team, accepted["jobId"]))
     session = stack.request("GET", f"/api/v1/sessions/{session_id}", key=team.key).json()
 
     assert opened.status == 201 and opened.json()["galleryImageId"] == parent
@@ -263,13 +249,8 @@ def test_split_and_clean_background_refuse_bad_input(stack, team, other_team, pa
 
 # --- variants and their parent's life --------------------------------------------------------
 def test_trashing_a_parent_keeps_its_variants_and_forever_makes_them_roots(stack, team, parent) -> None:
-    accepted = stack.request(
-        "POST",
-        f"{GALLERY}/{parent}/edit",
-        key=team.key,
-        json_body={"prompt": "Blue", "model": "local/procedural"},
-    ).json()
-    variant_id = finished_job(stack, team, accepted["jobId"])["result"]["images"][0]["galleryId"]
+    accepted = edit(stack, team, parent, "Blue").json()
+    variant_id = variant_made(stack, team, accepted["jobId"])
 
     stack.request("DELETE", f"{GALLERY}/{parent}", key=team.key)
     in_trash = item(stack, team, variant_id)
@@ -296,12 +277,7 @@ def test_an_idempotency_key_gives_one_edit_and_one_charge(stack, team, parent) -
 
 def test_an_edit_whose_image_was_deleted_for_good_meanwhile_is_refunded(stack, team, parent) -> None:
     before = credits(team)
-    accepted = stack.request(
-        "POST",
-        f"{GALLERY}/{parent}/edit",
-        key=team.key,
-        json_body={"prompt": "Blue", "model": "local/procedural"},
-    ).json()
+    accepted = edit(stack, team, parent, "Blue").json()
     stack.request("DELETE", f"{GALLERY}/{parent}", key=team.key)
     stack.request("DELETE", f"{GALLERY}/{parent}/forever", key=team.key)
 

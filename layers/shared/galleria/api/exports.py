@@ -17,7 +17,7 @@ ZIP_CONTENT_TYPE = "application/zip"
 
 
 @dataclass(frozen=True)
-class Answer:
+class DownloadAnswer:
     status: int
     content_type: str
     body: bytes | str
@@ -46,15 +46,15 @@ def export_out(job: Job, storage: MediaStorage) -> ExportOut:
     )
 
 
-def bulk_download_answer(job: Job, storage: MediaStorage) -> Answer:
+def bulk_download_answer(job: Job, storage: MediaStorage) -> DownloadAnswer:
     """200 with the zip when it is small, 303 to its URL when larger, 202 while it is being made."""
     if job.status is JobStatus.FAILED:
         raise ServiceUnavailable(job.error.message if job.error else "The export failed; try again")
     if job.status is not JobStatus.SUCCEEDED or job.export is None:
         accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=export_status_url(job))
-        return Answer(202, "application/json", accepted.model_dump_json(by_alias=True))
+        return DownloadAnswer(202, "application/json", accepted.model_dump_json(by_alias=True))
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(job)}"'}
     if job.export.bytes <= INLINE_ZIP_MAX_BYTES:
-        return Answer(200, ZIP_CONTENT_TYPE, storage.get(job.export.object_key), disposition)
+        return DownloadAnswer(200, ZIP_CONTENT_TYPE, storage.get(job.export.object_key), disposition)
     url = storage.presigned_get(job.export.object_key, download_name=_filename(job))
-    return Answer(303, ZIP_CONTENT_TYPE, b"", {"Location": url})
+    return DownloadAnswer(303, ZIP_CONTENT_TYPE, b"", {"Location": url})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from galleria import clock, ids
+from galleria import clock
 from galleria.catalog import ASPECT_RATIOS, EDIT_PRICE
 from galleria.domain.items import Item
 from galleria.domain.jobs import Job, JobStatus, JobType
@@ -49,9 +49,7 @@ class VariantsService:
     # --- edit sessions -------------------------------------------------------------------
     def open_session(self, team_id: str, item_id: str) -> EditSession:
         item = self._image(team_id, item_id)
-        session = EditSession(
-            id=ids.new_id(ids.SESSION), team_id=team_id, gallery_image_id=item.id, created_at=clock.now_iso()
-        )
+        session = EditSession.starting_from(team_id, item.id)
         self.sessions.create(session)
         return session
 
@@ -84,12 +82,7 @@ class VariantsService:
         # none behind; in an existing one the turn number is taken first (a refusal skips it).
         new_session = None
         if session_id is None:
-            new_session = EditSession(
-                id=ids.new_id(ids.SESSION),
-                team_id=team_id,
-                gallery_image_id=item.id,
-                created_at=clock.now_iso(),
-            )
+            new_session = EditSession.starting_from(team_id, item.id)
             session_id, turn = new_session.id, 1
         else:
             turn = self.sessions.next_turn(team_id, session_id)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from galleria import aws, dynamo
+from galleria import aws, clock, dynamo, ids
 from galleria.config import get_settings
 from galleria.domain.jobs import JobStatus
 from galleria.errors import NotFound
@@ -24,6 +24,12 @@ class EditSession(BaseModel):
     gallery_image_id: str  # the item the session started from
     created_at: str
     turns: int = 0  # turn numbers handed out so far
+
+    @classmethod
+    def starting_from(cls, team_id: str, item_id: str) -> EditSession:
+        return cls(
+            id=ids.new_id(ids.SESSION), team_id=team_id, gallery_image_id=item_id, created_at=clock.now_iso()
+        )
 
 
 class SessionTurn(BaseModel):
