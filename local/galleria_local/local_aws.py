@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.request
-from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from typing import Any, ClassVar, Protocol
 
 import boto3
@@ -17,6 +17,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from galleria_local.intrinsics import REGION
+from galleria_local.moto_serial import serialised_moto
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
@@ -25,26 +26,6 @@ class AwsClients(Protocol):
     """Where provisioning gets its boto3 clients: the moto server, or moto's in-process mock in tests."""
 
     def client(self, service: str) -> Any: ...
-
-
-class SerialDynamoDB:
-    """WSGI middleware letting one DynamoDB request at a time through to moto.
-
-    moto applies a transaction part by part and rolls a failed one back by restoring a copy of
-    the whole table, so two concurrent transactions can undo each other's writes (a failed
-    credit check would give back credits another request had just taken). DynamoDB itself is
-    atomic; serialising its requests gives the local stack the same guarantee.
-    """
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            return self._app(environ, start_response)
-        with self._lock:
-            return list(self._app(environ, start_response))
 
 
 class LocalAws:
@@ -67,6 +48,7 @@ class LocalAws:
         )
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._serialised = ExitStack()
         self.endpoint_url = ""
 
     def start(self) -> None:
@@ -74,7 +56,8 @@ class LocalAws:
             raise RuntimeError("A local AWS already runs in this process, and moto's state is per process")
         # Werkzeug logs every request moto serves; the gateway's access log is the one worth reading.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self._serialised.enter_context(serialised_moto())
+        app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(self._host, 0, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -93,6 +76,7 @@ class LocalAws:
                 self._thread.join()
             self._server = None
             LocalAws._running = None
+        self._serialised.close()
 
     def client(self, service: str) -> Any:
         """A cached boto3 client (boto3 clients are thread-safe; creating them is not cheap)."""

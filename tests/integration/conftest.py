@@ -11,7 +11,6 @@ import copy
 import importlib
 import importlib.util
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from moto.dynamodb.responses import DynamoHandler
 
 from galleria import aws
 from galleria.accounts import admin
@@ -32,6 +30,7 @@ from galleria.providers.transport import shared_http
 from galleria_local.emulated import declare_emulated_resources
 from galleria_local.functions import FunctionSpec, read_functions
 from galleria_local.intrinsics import Resolver
+from galleria_local.moto_serial import serialised_moto
 from galleria_local.provision import local_name, provision
 from galleria_local.routes import RouteTable
 from galleria_local.template import load_template
@@ -269,23 +268,8 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-_DYNAMODB_LOCK = threading.Lock()
-
-
-def _serialised(call_action: Any) -> Any:
-    def call(self: Any) -> Any:
-        with _DYNAMODB_LOCK:
-            return call_action(self)
-
-    return call
-
-
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    # moto rolls a failed transaction back by restoring a copy of the whole table, which can undo
-    # a concurrent request's writes; DynamoDB is atomic. One DynamoDB call at a time, as the
-    # local stack's SerialDynamoDB does for the moto server.
-    monkeypatch.setattr(DynamoHandler, "call_action", _serialised(DynamoHandler.call_action))
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -298,7 +282,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for provider_key in ("GEMINI_API_KEY", "OPENAI_API_KEY", "BFL_API_KEY", "MEDIA_SIGNING_KEY"):
         monkeypatch.delenv(provider_key, raising=False)
-    with mock_aws():
+    with mock_aws(), serialised_moto():  # as the local stack runs moto
         template = load_template(ROOT / "template.yaml")
         resolver = Resolver(template)
         provision(template, resolver, InProcessAws())

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from galleria import transactions
+from galleria import backoff, transactions
 from galleria.transactions import TransactionCancelled, transact_write
 
 
@@ -33,7 +33,7 @@ class FakeClient:
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transactions.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(backoff.time, "sleep", lambda seconds: None)
 
 
 def test_a_conflict_with_another_transaction_is_retried() -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import time
 from typing import Any
 
-from galleria import aws
+from galleria import aws, backoff
 
 CONFLICT_RETRIES = 3
 
@@ -40,4 +38,4 @@ def transact_write(parts: list[dict[str, Any]], client: Any | None = None) -> No
             cancelled = TransactionCancelled(exc.response.get("CancellationReasons", []))
             if not cancelled.only_conflicts or attempt == CONFLICT_RETRIES:
                 raise cancelled from exc
-            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 -- jitter, not a secret
+            backoff.pause(attempt, base=0.05, cap=1.0)

@@ -9,19 +9,19 @@ concurrent requests never lose an update.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from galleria import clock
+from galleria import backoff, clock
 from galleria.domain.items import Item
 from galleria.items.changes import Change
 from galleria.items.repository import ItemsRepository
 from galleria.items.writer import ItemWriter
 from galleria.transactions import TransactionCancelled
 
-MAX_ATTEMPTS = 8
+# Fifty requests changing one item at once each win within this budget: every lost race means
+# another request's write landed, and the jittered pauses (at most ~6 s in all) spread them out.
+MAX_ATTEMPTS = 16
 
 
 class ItemRefused(Exception):
@@ -109,7 +109,7 @@ class ItemUpdater:
                 for item_id in pending:
                     outcome.failed[item_id] = ItemRefused("conflict", "The item kept changing; try again")
             else:
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 -- jitter, not a secret
+                backoff.pause(attempt, base=0.02, cap=0.5)
         if prepared:  # refused part-way, lost to a race and then refused, or out of attempts
             current = {item.id: item for item in self.items.find_many(team_id, list(prepared))}
             side_effects.abandon(list(prepared.values()), current)
