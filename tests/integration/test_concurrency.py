@@ -18,13 +18,19 @@ PARALLEL = 50
 
 
 def run_parallel(stack, calls: list[tuple[str, str, Any]], key: str) -> list[int]:
-    """Send every (method, path, body) at once, each through its own execution environment."""
+    """Send every (method, path, body) at once, each through its own execution environment; the
+    statuses."""
+    return [response.status for response in send_parallel(stack, calls, key)]
+
+
+def send_parallel(stack, calls: list[tuple[str, str, Any]], key: str) -> list[Any]:
+    """The responses to every (method, path, body) sent at once."""
     function = stack.route_for(calls[0][0], calls[0][1])[0]
     environments = stack.execution_environments(function, len(calls))
 
-    def send(pair: tuple[Any, tuple[str, str, Any]]) -> int:
+    def send(pair: tuple[Any, tuple[str, str, Any]]) -> Any:
         environment, (method, path, body) = pair
-        return environment.request(method, path, key=key, json_body=body).status
+        return environment.request(method, path, key=key, json_body=body)
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(send, zip(environments, calls, strict=True)))
@@ -69,6 +75,19 @@ def test_fifty_parallel_patches_of_different_fields_all_land(stack, team) -> Non
     assert (item["title"], item["rating"], item["tags"]) == ("Harbour", 4, ["sea"])
     facets = stack.request("GET", f"{GALLERY}/facets", key=team.key).json()
     assert facets["favorites"] == int(item["favorite"])
+
+
+def test_fifty_parallel_favorite_toggles_each_see_their_own_turn(stack, team) -> None:
+    (item_id,) = stack.make_items(team, 1)
+    calls = [("POST", f"{GALLERY}/{item_id}/favorite", None)] * PARALLEL
+
+    responses = send_parallel(stack, calls, team.key)
+
+    assert [response.status for response in responses] == [200] * PARALLEL
+    answers = [response.json()["favorite"] for response in responses]
+    assert answers.count(True) == answers.count(False) == PARALLEL // 2  # no toggle lost or doubled
+    assert stack.request("GET", f"{GALLERY}/{item_id}", key=team.key).json()["favorite"] is False
+    assert stack.request("GET", f"{GALLERY}/facets", key=team.key).json()["favorites"] == 0
 
 
 def test_fifty_parallel_bulk_deletes_and_restores_leave_usage_exact(stack, team) -> None:
