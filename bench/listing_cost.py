@@ -3,9 +3,9 @@
 Builds galleries of each size in moto (in-process, tables from template.yaml), then reads the
 first and the fifth page (walking with the cursor) of each common filter and counts the items
 DynamoDB reads (galleria's reads are Query, BatchGetItem and GetItem; see bench/aws_calls.py).
-The target is a flat row: the same reads at 1,000 and at 20,000 items.
+The target is a flat row: the same reads at 1,000, 10,000 and 50,000 items.
 
-    .venv/bin/python -m bench.listing_cost [--sizes 1000,20000] [--limit 20]
+    .venv/bin/python -m bench.listing_cost [--sizes 1000,10000,50000] [--limit 20]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1000,20000")
+    parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--limit", type=int, default=20)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
