@@ -19,6 +19,10 @@ $(BIN)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
+$(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.txt
+	$(BIN)/pip install --quiet -r requirements/bench.txt
+	@touch $@
+
 $(SAM_VENV)/bin/.installed: requirements/sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
@@ -53,6 +57,18 @@ bench-listing: install ## Items read per gallery page at 1,000, 10,000 and 50,00
 bench-export: install ## Export worker peak memory and MB/s at 50 and 500 images of 2 MB, vs zip -0 (about a minute)
 	$(BIN)/python -m bench.export_memory --sizes 50,500 --image-mb 2
 
+bench-images: $(BIN)/.bench-installed ## Image pipeline ms per image vs pyvips and the floor, 1024² PNG and 2048² JPEG (about 30 s)
+	$(BIN)/python -m bench.image_pipeline
+
+bench-cold-start: install sam-install ## Handler import time per function vs a bare API function, on a fresh sam build (about five minutes)
+	$(BIN)/python -m bench.cold_start --sam $(SAM_VENV)/bin/sam
+
+bench-aws-calls: install ## AWS calls per API operation and per generated image, warm and cold (about three minutes)
+	$(BIN)/python -m bench.aws_calls_per_operation
+
+bench-worker: install ## Generation worker ms per image without the provider call, split, vs its floors (about 30 s)
+	$(BIN)/python -m bench.worker_overhead
+
 sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv
 
 build: sam-install ## sam build (layer and functions, no container)
@@ -64,4 +80,4 @@ validate: sam-install ## sam validate --lint
 clean: ## Remove virtualenvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
 
-.PHONY: help install run test lint format sam-install build validate clean openapi bench-listing bench-export
+.PHONY: help install run test lint format sam-install build validate clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker

@@ -160,42 +160,15 @@ class Measurement:
 def local_stack() -> Iterator[None]:
     """moto in-process with the tables, bucket and queues of template.yaml and the functions'
     environment; os.environ and galleria's cached settings and clients are restored after."""
-    import boto3
-    from moto import mock_aws
+    from galleria_local.in_process import in_process_stack
 
-    from galleria import aws
-    from galleria.config import get_settings
-    from galleria_local.emulated import declare_emulated_resources
-    from galleria_local.functions import read_functions
-    from galleria_local.intrinsics import Resolver
-    from galleria_local.provision import provision
-    from galleria_local.template import load_template
-
-    class InProcessAws:
-        def client(self, service: str) -> Any:
-            return boto3.client(service, region_name="us-east-1")
-
-    saved = dict(os.environ)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    os.environ.update({"AWS_DEFAULT_REGION": "us-east-1", "MEDIA_SIGNING_KEY": "bench"})
-    os.environ.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_TRACE_DISABLED": "true"})
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    try:
-        with mock_aws():
-            template = load_template(ROOT / "template.yaml")
-            resolver = Resolver(template)
-            provision(template, resolver, InProcessAws())
-            declare_emulated_resources(template, resolver, "https://bench.invalid")
-            for spec in read_functions(template, resolver):
-                os.environ.update(spec.environment)
-            get_settings.cache_clear()
-            aws.reset_clients()
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
-        aws.reset_clients()
+    quiet = {
+        "MEDIA_SIGNING_KEY": "bench",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    with in_process_stack(overrides=quiet):
+        yield
 
 
 def seed_items(team_id: str, count: int, image_bytes: int, s3: GeneratedS3) -> list[str]:

@@ -14,36 +14,19 @@ import argparse
 import os
 import random
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from moto import mock_aws
 
 from bench.aws_calls import counting
+from bench.stack import provision_stack
 
-ROOT = Path(__file__).resolve().parents[1]
 TAGS = ["landscape", "portrait", "product", "sunset", "city", "night", "macro", "abstract"]
 MODELS = ["local/procedural", "google/gemini-2.5-flash-image", "openai/gpt-5-nano", "bfl/flux-kontext-max"]
 
 
 def _provision() -> None:
-    import boto3
-
-    from galleria_local.emulated import declare_emulated_resources
-    from galleria_local.functions import read_functions
-    from galleria_local.intrinsics import Resolver
-    from galleria_local.provision import provision
-    from galleria_local.template import load_template
-
-    class InProcessAws:
-        def client(self, service: str) -> Any:
-            return boto3.client(service, region_name="us-east-1")
-
-    template = load_template(ROOT / "template.yaml")
-    resolver = Resolver(template)
-    provision(template, resolver, InProcessAws())
-    declare_emulated_resources(template, resolver, "https://bench.invalid")
-    for spec in read_functions(template, resolver):
+    for spec in provision_stack().functions:
         os.environ.update(spec.environment)
 
 

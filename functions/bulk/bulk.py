@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.docs import file_answer, json_answer, redirect_answer
 from galleria.api.exports import (
     BULK_DOWNLOAD_WAIT_SECONDS,
     bulk_download_answer,
@@ -41,6 +42,7 @@ from galleria.tags import normalise_tags
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -76,7 +78,14 @@ def _export_out(job: Job) -> ExportOut:
     return export_out(job, MediaStorage())
 
 
-@app.post("/api/v1/gallery/bulk/download")
+@app.post(
+    "/api/v1/gallery/bulk/download",
+    responses={
+        200: file_answer("The ZIP archive, when it is small", "application/zip"),
+        202: json_answer("Still being made: follow statusUrl", JobAccepted),
+        303: redirect_answer("A larger archive: its download URL"),
+    },
+)
 def bulk_download(body: Annotated[ExportIn, Body()], principal: CallerPrincipal):  # zip, redirect or JSON
     """Wait up to ~20 s: a small archive comes back itself, a larger one as a redirect, else 202."""
     service = ExportService()
@@ -95,7 +104,7 @@ def bulk_download(body: Annotated[ExportIn, Body()], principal: CallerPrincipal)
     )
 
 
-@app.post("/api/v1/gallery/exports")
+@app.post("/api/v1/gallery/exports", status_code=202)
 def start_export(body: Annotated[ExportIn, Body()], principal: CallerPrincipal) -> Response[JobAccepted]:
     def export() -> tuple[int, dict[str, Any]]:
         job = ExportService().start(principal.team_id, body.item_ids, body.format)
@@ -111,6 +120,7 @@ def get_export(job_id: Annotated[JobId, Path(alias="jobId")], principal: CallerP
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.docs import no_content
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import collection_out, failed_out
 from galleria.api.schemas import (
@@ -29,6 +30,7 @@ from galleria.collections.service import CollectionsService
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -39,12 +41,10 @@ def _links() -> LinkBuilder:
     return LinkBuilder(base_url(app.current_event))
 
 
-@app.post("/api/v1/gallery/collections")
-def create_collection(
-    body: Annotated[CollectionIn, Body()], principal: CallerPrincipal
-) -> Response[CollectionOut]:
+@app.post("/api/v1/gallery/collections", status_code=201)
+def create_collection(body: Annotated[CollectionIn, Body()], principal: CallerPrincipal) -> CollectionOut:
     collection = CollectionsService().create(principal.team_id, body.name, body.description)
-    return json_response(201, collection_out(collection, _links()))
+    return collection_out(collection, _links())
 
 
 @app.get("/api/v1/gallery/collections")
@@ -74,7 +74,9 @@ def patch_collection(
     return collection_out(collection, _links())
 
 
-@app.delete("/api/v1/gallery/collections/<collectionId>")
+@app.delete(
+    "/api/v1/gallery/collections/<collectionId>", responses={204: no_content("Deleted; its items stay")}
+)
 def delete_collection(collection_id: PathCollectionId, principal: CallerPrincipal):  # 204: no body
     CollectionsService().delete(principal.team_id, collection_id)
     return Response(status_code=204)
@@ -105,6 +107,7 @@ def remove_items(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -13,10 +13,12 @@ from galleria.jobs.messages import JobMessage
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 processor = BatchProcessor(event_type=EventType.SQS, model=JobMessage, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(

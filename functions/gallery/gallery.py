@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.docs import file_answer, no_content, redirect_answer
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import facets_out, item_out, storage_out, upload_out, upload_status_out
 from galleria.api.schemas import (
@@ -36,6 +37,7 @@ from galleria.uploads.service import UploadService
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -116,12 +118,12 @@ def get_storage(principal: CallerPrincipal) -> GalleryStorageOut:
     return storage_out(AccountsRepository().get_team(principal.team_id))
 
 
-@app.post("/api/v1/gallery/uploads")
-def start_upload(body: Annotated[UploadIn, Body()], principal: CallerPrincipal) -> Response[UploadOut]:
+@app.post("/api/v1/gallery/uploads", status_code=201)
+def start_upload(body: Annotated[UploadIn, Body()], principal: CallerPrincipal) -> UploadOut:
     started = UploadService().start(
         principal.team_id, filename=body.filename, content_type=body.content_type, size=body.size
     )
-    return json_response(201, upload_out(started))
+    return upload_out(started)
 
 
 @app.get("/api/v1/gallery/uploads/<itemId>")
@@ -167,13 +169,19 @@ def restore_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailO
     return ItemDetailOut(**item_out(item, _links()).model_dump())
 
 
-@app.delete("/api/v1/gallery/<itemId>/forever")
+@app.delete("/api/v1/gallery/<itemId>/forever", responses={204: no_content("Deleted for good")})
 def delete_forever(item_id: PathItemId, principal: CallerPrincipal):  # 204: no body to model
     GalleryService().delete_forever(principal.team_id, item_id)
     return Response(status_code=204)
 
 
-@app.get("/api/v1/gallery/<itemId>/download")
+@app.get(
+    "/api/v1/gallery/<itemId>/download",
+    responses={
+        200: file_answer("The file, as an attachment", "image/*", "video/*"),
+        302: redirect_answer("A file too large to answer inline: a presigned URL"),
+    },
+)
 def download_item(
     item_id: PathItemId,
     principal: CallerPrincipal,
@@ -193,6 +201,7 @@ def download_item(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context)

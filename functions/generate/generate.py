@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -13,7 +13,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.app import create_resolver, current_principal, handle
+from galleria.api.docs import json_answer
 from galleria.api.generation import generation_answer, inline_images, replay, replayable
 from galleria.api.idempotency import Answer, idempotent_response
 from galleria.api.links import LinkBuilder, base_url
@@ -52,6 +53,7 @@ from galleria.storage import MediaStorage
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 app = create_resolver()
 
 PUBLIC_ROUTES = frozenset({"GET /api/v1/models"})
@@ -62,7 +64,13 @@ def _links() -> LinkBuilder:
     return LinkBuilder(base_url(app.current_event))
 
 
-@app.post("/api/v1/generate-image")
+@app.post(
+    "/api/v1/generate-image",
+    responses={
+        200: json_answer("The images (or, with dryRun, the price)", GenerateImageResponse | PriceQuote),
+        202: json_answer("Queued: async, or not done within the wait", JobAccepted),
+    },
+)
 def generate_image(
     body: GenerateImageRequest, principal: CallerPrincipal
 ) -> Response[GenerateImageResponse | JobAccepted | PriceQuote]:
@@ -83,7 +91,13 @@ def generate_image(
     return _idempotent("generate-image", principal, body.model_dump(mode="json"), generate)
 
 
-@app.post("/api/v1/gallery/<itemId>/remix")
+@app.post(
+    "/api/v1/gallery/<itemId>/remix",
+    responses={
+        200: json_answer("The new images", GenerateImageResponse),
+        202: json_answer("Queued: not done within the wait", JobAccepted),
+    },
+)
 def remix_item(
     item_id: Annotated[ItemId, Path(alias="itemId")], principal: CallerPrincipal
 ) -> Response[GenerateImageResponse | JobAccepted]:
@@ -102,7 +116,7 @@ def _accepted(job: Job) -> dict[str, Any]:
     return {"jobId": job.id, "status": job.status.value, "statusUrl": f"/api/v1/jobs/{job.id}"}
 
 
-@app.post("/api/v1/gallery/<itemId>/edit")
+@app.post("/api/v1/gallery/<itemId>/edit", status_code=202)
 def edit_item(item_id: PathItemId, body: EditIn, principal: CallerPrincipal) -> Response[EditAccepted]:
     def edit() -> tuple[int, dict[str, Any]]:
         job, session_id = VariantsService().edit(
@@ -113,13 +127,12 @@ def edit_item(item_id: PathItemId, body: EditIn, principal: CallerPrincipal) -> 
     return _idempotent("edit", principal, {"itemId": item_id, **body.model_dump(mode="json")}, edit)
 
 
-@app.post("/api/v1/gallery/<itemId>/open-in-chat")
-def open_in_chat(item_id: PathItemId, principal: CallerPrincipal) -> Response[SessionOpened]:
+@app.post("/api/v1/gallery/<itemId>/open-in-chat", status_code=201)
+def open_in_chat(item_id: PathItemId, principal: CallerPrincipal) -> SessionOpened:
     session = VariantsService().open_session(principal.team_id, item_id)
-    opened = SessionOpened(
+    return SessionOpened(
         session_id=session.id, gallery_image_id=session.gallery_image_id, created_at=session.created_at
     )
-    return json_response(201, opened)
 
 
 @app.get("/api/v1/sessions/<sessionId>")
@@ -135,16 +148,16 @@ def get_session(
     )
 
 
-@app.post("/api/v1/gallery/<itemId>/clean-background")
-def clean_background(item_id: PathItemId, principal: CallerPrincipal) -> Response[JobAccepted]:
+@app.post("/api/v1/gallery/<itemId>/clean-background", status_code=202)
+def clean_background(item_id: PathItemId, principal: CallerPrincipal) -> JobAccepted:
     job = VariantsService().clean_background(principal.team_id, item_id)
-    return json_response(202, JobAccepted(**_accepted(job)))
+    return JobAccepted(**_accepted(job))
 
 
-@app.post("/api/v1/gallery/<itemId>/split")
-def split_item(item_id: PathItemId, body: SplitIn, principal: CallerPrincipal) -> Response[JobAccepted]:
+@app.post("/api/v1/gallery/<itemId>/split", status_code=202)
+def split_item(item_id: PathItemId, body: SplitIn, principal: CallerPrincipal) -> JobAccepted:
     job = VariantsService().split(principal.team_id, item_id, body.rows, body.cols)
-    return json_response(202, JobAccepted(**_accepted(job)))
+    return JobAccepted(**_accepted(job))
 
 
 @app.get("/api/v1/jobs/<jobId>")
@@ -221,6 +234,7 @@ def _sync_wait_seconds() -> float:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context, public_routes=PUBLIC_ROUTES)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, handle
-from galleria.api.docs import openapi_document, swagger_page
+from galleria.api.docs import json_answer, openapi_document, page_answer, redirect_answer, swagger_page
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.public_gallery import public_gallery_page
-from galleria.api.schemas import PublicGalleryPage
+from galleria.api.schemas import PublicGalleryPage, SharedLinkOut
 from galleria.api.share_pages import SharePages
 from galleria.items.media import resolve_media_link, resolve_public_media
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 app = create_resolver()
 
 PUBLIC_ROUTES = frozenset(
@@ -39,41 +40,48 @@ PUBLIC_ROUTES = frozenset(
 )
 # The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
 REDIRECT_CACHE_CONTROL = "private, max-age=300"
+TO_THE_FILE = {302: redirect_answer("A presigned URL of the file, valid for up to 15 minutes")}
 
 
-@app.get("/media/<teamId>/<itemId>/<rendition>/<signature>")
+@app.get("/media/<teamId>/<itemId>/<rendition>/<signature>", responses=TO_THE_FILE)
 def get_media(teamId: str, itemId: str, rendition: str, signature: str):
     url = resolve_media_link(teamId, itemId, rendition, signature)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 
 
-@app.get("/public/<itemId>/<rendition>")
+@app.get("/public/<itemId>/<rendition>", responses=TO_THE_FILE)
 def get_public_media(itemId: str, rendition: str):
     url = resolve_public_media(itemId, rendition)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 
 
-@app.get("/share/<token>")
+@app.get("/share/<token>", responses={200: page_answer("The shared image or collection", SharedLinkOut)})
 def show_share(token: str):
     return SharePages(app.current_event).show(token)
 
 
-@app.post("/share/<token>")
+@app.post(
+    "/share/<token>",
+    responses={
+        200: json_answer("Unlocked, for Accept: application/json: the page as JSON", SharedLinkOut),
+        303: redirect_answer("Unlocked: back to the page, with the access cookie"),
+    },
+)
 def unlock_share(token: str):
     return SharePages(app.current_event).unlock(token)
 
 
-@app.get("/share/<token>/download")
+@app.get("/share/<token>/download", responses=TO_THE_FILE)
 def download_shared_item(token: str):
     return SharePages(app.current_event).download(token)
 
 
-@app.get("/share/<token>/items/<itemId>/image")
+@app.get("/share/<token>/items/<itemId>/image", responses=TO_THE_FILE)
 def shared_image(token: str, itemId: str):
     return SharePages(app.current_event).image(token, itemId)
 
 
-@app.get("/share/<token>/items/<itemId>/download")
+@app.get("/share/<token>/items/<itemId>/download", responses=TO_THE_FILE)
 def download_shared_image(token: str, itemId: str):
     return SharePages(app.current_event).download(token, itemId)
 
@@ -98,12 +106,13 @@ def openapi_json():
     )
 
 
-@app.get("/api/v1/docs")
+@app.get("/api/v1/docs", responses={200: page_answer("Swagger UI")})
 def swagger_ui():
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=swagger_page())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context, public_routes=PUBLIC_ROUTES)

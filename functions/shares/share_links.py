@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, current_principal, handle, json_response
+from galleria.api.docs import json_answer
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.presenters import share_out
 from galleria.api.schemas import CollectionRef, ItemRef, ShareIn, ShareList, ShareOut, SharePatchIn
@@ -20,9 +21,15 @@ from galleria.shares.service import SharesService
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx at cold start
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
+# A share is idempotent: while one is active, asking again answers it (200) instead of a new one (201).
+SHARE_ANSWERS = {
+    201: json_answer("A new share link", ShareOut),
+    200: json_answer("The active share link, unchanged", ShareOut),
+}
 PathItemId = Annotated[ItemRef, Path(alias="itemId")]
 PathCollectionId = Annotated[CollectionRef, Path(alias="collectionId")]
 
@@ -42,7 +49,7 @@ def _history(team_id: str, target: ShareTarget, target_id: str) -> ShareList:
 
 
 # --- items ---------------------------------------------------------------------------------
-@app.post("/api/v1/gallery/<itemId>/share")
+@app.post("/api/v1/gallery/<itemId>/share", responses=SHARE_ANSWERS)
 def share_item(
     item_id: PathItemId, principal: CallerPrincipal, body: Annotated[ShareIn | None, Body()] = None
 ) -> Response[ShareOut]:
@@ -74,7 +81,7 @@ def list_item_shares(item_id: PathItemId, principal: CallerPrincipal) -> ShareLi
 
 
 # --- collections ---------------------------------------------------------------------------
-@app.post("/api/v1/gallery/collections/<collectionId>/share")
+@app.post("/api/v1/gallery/collections/<collectionId>/share", responses=SHARE_ANSWERS)
 def share_collection(
     collection_id: PathCollectionId,
     principal: CallerPrincipal,
@@ -108,6 +115,7 @@ def list_collection_shares(collection_id: PathCollectionId, principal: CallerPri
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context)

@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = os.environ.get("SAM_CLI", "")
+PYTHON_311_MAGIC = (3495).to_bytes(2, "little") + b"\r\n"  # CPython 3.11's bytecode magic number
+UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based (bit 0), source not checked (bit 1 clear)
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,16 +31,20 @@ def test_sam_validate_lint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sam_build_builds_the_layer_and_every_function(tmp_path: Path) -> None:
-    build_dir = tmp_path / "build"
-
-    result = _sam("build", "--build-dir", str(build_dir), "--cache-dir", str(tmp_path / "cache"))
-
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scratch = tmp_path_factory.mktemp("sam")
+    result = _sam("build", "--build-dir", str(scratch / "build"), "--cache-dir", str(scratch / "cache"))
     assert result.returncode == 0, result.stdout + result.stderr
+    return scratch / "build"
+
+
+def test_sam_build_builds_the_layer_and_every_function(build_dir: Path) -> None:
     layer = build_dir / "SharedLayer" / "python"
     assert (layer / "galleria" / "api" / "app.py").is_file()
     assert (layer / "galleria" / "api" / "openapi.json").is_file()  # served by the public function
     assert (layer / "PIL").is_dir() and (layer / "aws_lambda_powertools").is_dir()
+    assert (layer / "aws_xray_sdk").is_dir()  # Powertools Tracer
     assert not (layer / "botocore").exists(), "botocore comes with the runtime; shipping it would shadow it"
     for function, module in [
         ("GenerateApiFunction", "generate.py"),
@@ -47,3 +53,27 @@ def test_sam_build_builds_the_layer_and_every_function(tmp_path: Path) -> None:
         ("GenerationWorkerFunction", "generation_worker.py"),
     ]:
         assert (build_dir / function / module).is_file(), function
+
+
+def test_the_layer_ships_bytecode_for_the_runtime_that_never_goes_stale(build_dir: Path) -> None:
+    """Lambda's filesystem is read-only: a module shipped without bytecode is compiled at every cold
+    start. Unchecked-hash .pyc files are used whatever the sources' mtimes after zipping and deploying."""
+    layer = build_dir / "SharedLayer" / "python"
+    sources = sorted(layer.rglob("*.py"))
+    bytecode = sorted(layer.rglob("*.pyc"))
+
+    uncompiled = [source for source in sources if not _bytecode_of(source).is_file()]
+    assert not uncompiled, f"{len(uncompiled)} modules without bytecode, e.g. {uncompiled[:3]}"
+    for package in ("galleria", "aws_lambda_powertools", "pydantic", "pydantic_core", "aws_xray_sdk"):
+        assert (layer / package / "__pycache__" / "__init__.cpython-311.pyc").is_file(), package
+    headers = {pyc.read_bytes()[:8] for pyc in bytecode}
+    assert headers == {PYTHON_311_MAGIC + UNCHECKED_HASH.to_bytes(4, "little")}
+    assert all(pyc.name.endswith(".cpython-311.pyc") for pyc in bytecode)
+    sourceless = [
+        pyc for pyc in bytecode if not (pyc.parent.parent / f"{pyc.name.split('.')[0]}.py").is_file()
+    ]
+    assert not sourceless, "sources stay beside their bytecode (tracebacks show them)"
+
+
+def _bytecode_of(source: Path) -> Path:
+    return source.parent / "__pycache__" / f"{source.stem}.cpython-311.pyc"

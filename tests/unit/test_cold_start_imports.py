@@ -1,4 +1,8 @@
-"""API functions must not pay at cold start for what only some requests need (Pillow, httpx)."""
+"""API functions must not pay at cold start for what only some requests need (Pillow, httpx).
+
+They import as in Lambda, tracing on: Powertools Tracer then patches libraries for X-Ray, and
+patching one imports it.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,10 @@ def test_api_handler_modules_import_no_image_or_http_libraries(function: str) ->
         f"import json, sys\nimport {function}\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "POWERTOOLS_TRACE_DISABLED"},
         "PYTHONPATH": str(ROOT / "functions" / function),
         "POWERTOOLS_METRICS_NAMESPACE": "t",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),  # Tracer traces only in Lambda
     }
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=60

@@ -1,4 +1,5 @@
-"""Lazy, cached boto3 clients. Only data-access modules call these."""
+"""Lazy, cached boto3 clients. Only data-access modules call these; ``gave_up`` tells the API's
+error handler an AWS service that stayed unavailable from a bug."""
 
 from __future__ import annotations
 
@@ -28,3 +29,21 @@ def client(service: str) -> Any:
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and credentials between cases)."""
     client.cache_clear()
+
+
+def gave_up(error: BaseException) -> bool:
+    """Whether ``error``, or an error it was raised from, is an AWS call its client gave up on: still
+    throttled or failing (5xx) after the retries above, or never connected. The service is busy, the
+    request itself may well succeed when sent again."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as NotConnected
+
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ClientError):
+            metadata = cause.response.get("ResponseMetadata", {})
+            return bool(metadata.get("MaxAttemptsReached") or metadata.get("RetryQuotaReached"))
+        if isinstance(cause, NotConnected | HTTPClientError):
+            return True
+        cause = cause.__cause__
+    return False

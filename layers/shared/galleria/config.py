@@ -1,10 +1,19 @@
-"""Configuration as one model, read once from the environment (template.yaml sets it)."""
+"""Configuration as one model, read once from the environment (template.yaml sets it).
+
+A plain pydantic model validated from the environment, not pydantic-settings: every function reads
+its settings, and importing pydantic-settings (its sources, dotenv, argparse) cost about 10 ms of
+each cold start (bench/cold_start.py) for features these settings do not use.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 LOCAL_MODEL = "local/procedural"
 CLOUD_DEFAULT_MODEL = "google/gemini-2.5-flash-image"
@@ -16,8 +25,8 @@ PROVIDER_KEY_SETTINGS: dict[str, tuple[str, str]] = {
 }
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", validate_default=True)
 
     items_table: str = ""
     jobs_table: str = ""
@@ -64,6 +73,18 @@ class Settings(BaseSettings):
     generation_max_receive_count: int = 5
     export_max_receive_count: int = 3
 
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Settings:
+        """Each setting from the variable of the same name, in any case (ITEMS_TABLE: items_table)."""
+        variables = {name.lower(): value for name, value in environ.items()}
+        return cls.model_validate({name: variables[name] for name in cls.model_fields if name in variables})
+
+    @field_validator("provider_model_overrides", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        """A variable holds the overrides as a JSON object."""
+        return json.loads(value) if isinstance(value, str) else value
+
     def provider_configured(self, provider: str) -> bool:
         """A key (or the parameter holding one) is set for this provider, emulated or real."""
         key, parameter = PROVIDER_KEY_SETTINGS[provider]
@@ -83,4 +104,4 @@ class Settings(BaseSettings):
 
 @cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environment(os.environ)

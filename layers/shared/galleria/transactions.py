@@ -7,6 +7,10 @@ from typing import Any
 from galleria import aws, backoff
 
 CONFLICT_RETRIES = 3
+# Cancellation reasons that pass on their own: a concurrent transaction on the same item, or DynamoDB
+# throttling an item (an on-demand table scaling up; the client's retries never see these, as the
+# call itself answers TransactionCanceledException). Any other reason, a failed condition, is final.
+PASSING_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 class TransactionCancelled(Exception):
@@ -17,9 +21,10 @@ class TransactionCancelled(Exception):
         self.reasons = reasons
 
     @property
-    def only_conflicts(self) -> bool:
+    def passing(self) -> bool:
+        """Only passing reasons cancelled it: the same transaction may succeed when tried again."""
         codes = {reason.get("Code") for reason in self.reasons} - {"None", None}
-        return codes == {"TransactionConflict"}
+        return bool(codes) and codes <= PASSING_REASONS
 
     def failed_condition(self, index: int) -> bool:
         return len(self.reasons) > index and self.reasons[index].get("Code") == "ConditionalCheckFailed"
@@ -27,8 +32,8 @@ class TransactionCancelled(Exception):
 
 def transact_write(parts: list[dict[str, Any]], client: Any | None = None) -> None:
     """Write all parts or none. A cancellation caused only by a concurrent transaction on the same
-    item (``TransactionConflict``, e.g. two images of one job updating the team's usage) is retried;
-    a failed condition raises TransactionCancelled at once."""
+    item (``TransactionConflict``, e.g. two images of one job updating the team's usage) or by
+    throttling is retried; a failed condition raises TransactionCancelled at once."""
     client = client or aws.client("dynamodb")
     for attempt in range(CONFLICT_RETRIES + 1):
         try:
@@ -36,6 +41,6 @@ def transact_write(parts: list[dict[str, Any]], client: Any | None = None) -> No
             return
         except client.exceptions.TransactionCanceledException as exc:
             cancelled = TransactionCancelled(exc.response.get("CancellationReasons", []))
-            if not cancelled.only_conflicts or attempt == CONFLICT_RETRIES:
+            if not cancelled.passing or attempt == CONFLICT_RETRIES:
                 raise cancelled from exc
             backoff.pause(attempt, base=0.05, cap=1.0)

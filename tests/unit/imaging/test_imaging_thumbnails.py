@@ -127,8 +127,8 @@ def test_a_freshly_opened_jpeg_is_thumbnailed_via_a_reduced_draft() -> None:
     thumbnail = decode(make_thumbnail(original, 256))
 
     assert thumbnail.size == (256, 128)
-    # The decoder was asked for a 1/4-scale draft instead of the full 3200x1600.
-    assert original.size == (800, 400)
+    # The decoder was asked for a reduced-scale draft (1/8 here) instead of the full 3200x1600.
+    assert original.size == (400, 200)
 
 
 def test_a_loaded_image_is_left_untouched() -> None:
@@ -153,3 +153,11 @@ def test_a_damaged_original_raises_invalid_image() -> None:
 
     with pytest.raises(InvalidImage):
         make_thumbnails(data[:100])
+
+
+def test_the_pixel_limit_counts_a_jpeg_at_full_size_not_its_draft(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("galleria.imaging.thumbnails.STORED_MAX_PIXELS", 4_000_000)
+    data = encode(picture((3200, 1600)), "JPEG")  # 5.1 MP; its 1/2-scale draft would be 1.3 MP
+
+    with pytest.raises(InvalidImage, match=r"3200x1600 \(5\.1 megapixels\); the limit is 4 megapixels"):
+        make_thumbnails(data)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from pydantic import BaseModel
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.api.errors import proxy_error, register_error_handlers
+from galleria.api.errors import proxy_error, register_error_handlers, unexpected_error
 from galleria.auth import Principal, authenticate
 from galleria.errors import GalleriaError, InvalidRequest, UnsupportedMediaType
 
@@ -49,6 +49,9 @@ def handle(
             principal = authenticate(headers.get("authorization"), AccountsRepository())
         except GalleriaError as error:
             return proxy_error(error)
+        except Exception as error:  # the key lookup failed: answered as a route's error, not a crash
+            request_id = str((event.get("requestContext") or {}).get("requestId", ""))
+            return proxy_error(unexpected_error(error, request_id))
         app.append_context(**{_PRINCIPAL: principal})
     return app.resolve(event, context)
 

@@ -13,7 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from galleria.errors import GalleriaError
+from galleria import aws
+from galleria.errors import GalleriaError, ServiceUnavailable
 
 logger = Logger(child=True)
 
@@ -38,6 +39,19 @@ def proxy_error(error: GalleriaError) -> dict[str, Any]:
         "body": json.dumps({"error": error.message, "code": error.code, **error.extra}),
         "isBase64Encoded": False,
     }
+
+
+def unexpected_error(error: Exception, request_id: str) -> GalleriaError:
+    """The answer to an error no route expected, with the request's id and nothing of the error:
+    503 when an AWS service stayed unavailable through its client's retries (try again), else 500."""
+    if aws.gave_up(error):
+        logger.warning("AWS service unavailable after retries", exc_info=error)
+        return ServiceUnavailable(
+            "The service is busy: a storage request failed after several tries; try again in a few seconds",
+            requestId=request_id,
+        )
+    logger.error("unhandled error", exc_info=error)
+    return GalleriaError("Internal error", requestId=request_id)
 
 
 def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str]:
@@ -78,6 +92,5 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error")
-        request_id = app.current_event.request_context.request_id
-        return error_response(500, "internal_error", "Internal error", requestId=request_id)
+        answer = unexpected_error(error, app.current_event.request_context.request_id)
+        return error_response(answer.status, answer.code, answer.message, answer.headers, **answer.extra)

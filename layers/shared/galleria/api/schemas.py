@@ -62,6 +62,16 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+class ErrorOut(ResponseModel):
+    """Every error answer: a human sentence, a stable code, and the code's own fields (``required``
+    and ``balance`` of insufficient_credits, ``requestId`` of internal_error, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    code: str
+
+
 # --- generation ------------------------------------------------------------------------
 class GenerateImageRequest(RequestModel):
     prompt: Prompt

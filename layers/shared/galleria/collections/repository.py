@@ -7,6 +7,7 @@ Layout: ``TEAM#{team}/COL#{id}`` a collection; ``TEAM#{team}#COL#{id}/{dateSk}``
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,11 +149,15 @@ class CollectionsRepository:
                 return ids
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def refresh_cover(self, team_id: str, collection_id: str) -> None:
-        """Point the cover at the newest listed item (after membership changes)."""
-        newest = self.member_ids(team_id, collection_id, limit=1)
+    def refresh_cover(self, team_id: str, collection_id: str, moved: Sequence[str] | None = None) -> None:
+        """Point the cover at the newest listed item (after membership changes). ``moved`` are the
+        positions (membership sort keys) of the items that joined or left: when all of them sort
+        before the newest member, none of them was or became the cover, which is then left as is."""
+        newest = self._newest_member(team_id, collection_id)
+        if moved is not None and newest is not None and max(moved, default="") < newest[0]:
+            return
         update = "SET cover_item_id = :cover" if newest else "REMOVE cover_item_id"
-        values = {":cover": {"S": newest[0]}} if newest else {}
+        values = {":cover": {"S": newest[1]}} if newest else {}
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             # deleted meanwhile: nothing to cover
             self.client.update_item(
@@ -162,3 +167,17 @@ class CollectionsRepository:
                 ConditionExpression="attribute_exists(pk)",
                 **({"ExpressionAttributeValues": values} if values else {}),
             )
+
+    def _newest_member(self, team_id: str, collection_id: str) -> tuple[str, str] | None:
+        """(position, item id) of the collection's newest listed item, as written (a strongly
+        consistent read: the caller has just changed the memberships)."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": collection_partition(team_id, collection_id)}},
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        records = response["Items"]
+        return (records[0]["sk"]["S"], records[0][ITEM_ID]["S"]) if records else None

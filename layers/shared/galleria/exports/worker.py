@@ -13,7 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from galleria import clock
+from galleria import clock, observability
 from galleria.domain.items import Item, Rendition
 from galleria.domain.jobs import ExportResult, Job, JobError, JobStatus
 from galleria.errors import InvalidImage
@@ -54,11 +54,12 @@ class ExportWorker:
         self.storage = storage or MediaStorage()
 
     def run(self, job_id: str) -> Job | None:
-        job = self.jobs.find(job_id)
-        if job is None:
+        claim = self.jobs.claim(job_id, clock.now_iso())
+        if claim.job is None:
             logger.warning("export job not found, message dropped", job_id=job_id)
             return None
-        if job.status.finished or not self.jobs.mark_running(job.id, clock.now_iso()):
+        job = claim.job
+        if not claim.running:
             return job
         fmt = job.request.get("format", "original")
         key = export_key(job.team_id, job.id)
@@ -125,6 +126,9 @@ class ExportWorker:
         except TransactionCancelled as exc:
             if not exc.failed_condition(0):
                 raise
+        else:
+            if finished.export is not None:
+                observability.export_bytes(finished.export.bytes)
         logger.info("export finished", job_id=job.id, status=status, export=outcome.get("export"))
         return finished
 

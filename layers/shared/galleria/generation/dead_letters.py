@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
+from galleria import observability
 from galleria.domain.jobs import JobType
 from galleria.exports.worker import ExportWorker
 from galleria.generation.worker import GenerationWorker
@@ -26,6 +27,7 @@ EXPORT_GAVE_UP_MESSAGE = "The export could not be completed; try again"
 
 def settle_dead_letter(record: JobMessage) -> None:
     job_id = record.body.job_id
+    observability.follow_correlation_id(record.body.correlation_id)
     job = JobsRepository().find(job_id)
     logger.error("job dead-lettered", job_id=job_id, job_type=job.type if job else None)
     if job is not None and job.type is JobType.EXPORT:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from galleria import aws
+from galleria import aws, observability
 from galleria.config import get_settings
 from galleria.generation.worker import GaveUp, GenerationWorker, RetryLater
 from galleria.jobs.messages import JobMessage
@@ -24,6 +24,7 @@ def run_generation_record(record: JobMessage) -> None:
     message comes back after the visibility timeout. On the last one they fail their images.
     """
     job_id = record.body.job_id
+    observability.follow_correlation_id(record.body.correlation_id)
     receive_count = int(record.attributes.ApproximateReceiveCount)
     final_attempt = receive_count >= get_settings().generation_max_receive_count
     worker = GenerationWorker()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from galleria import clock, ids
+from galleria import clock, ids, observability
 from galleria.accounts.rate_limits import RateLimiter
 from galleria.accounts.repository import AccountsRepository
 from galleria.catalog import ModelInfo, find_model
@@ -107,7 +108,9 @@ class GenerationService:
         dry_run: bool,
         wait_seconds: float,
     ) -> Quote | Job:
-        """A price quote (dry run), or the queued job — finished if it finished within ``wait_seconds``."""
+        """A price quote (dry run), or the queued job — finished if it finished within ``wait_seconds``
+        of this call."""
+        started = time.monotonic()
         model = resolve_model(spec.model)
         spec = spec.model_copy(update={"model": model.id})
         check_capabilities(model, spec)
@@ -117,10 +120,11 @@ class GenerationService:
             return self.quote(team_id, model, spec)
         self.admit(team_id, spec)
         job = self.submit(team_id, spec, source, price_per_image=model.price_per_image)
-        return self.wait(job, wait_seconds) if wait_seconds > 0 else job
+        return self._wait_rest(job, wait_seconds, started)
 
     def remix(self, team_id: str, item_id: str, *, wait_seconds: float) -> Job:
         """One new image from the item's recorded request, with a new seed where the model takes one."""
+        started = time.monotonic()
         item = self.items.get(team_id, item_id)
         if item.generation is None:
             raise Conflict(f"Item {item_id} was not generated, so it has no request to remix")
@@ -138,7 +142,7 @@ class GenerationService:
             source = SourceImage(data=data, mime_type=mime_type_of(item.object_keys[Rendition.SOURCE]))
         self.admit(team_id, spec)
         job = self.submit(team_id, spec, source, price_per_image=model.price_per_image)
-        return self.wait(job, wait_seconds) if wait_seconds > 0 else job
+        return self._wait_rest(job, wait_seconds, started)
 
     def admit(self, team_id: str, spec: GenerationSpec) -> None:
         """The plan's limits, checked before anything is charged: requests per minute, storage."""
@@ -210,6 +214,7 @@ class GenerationService:
             if charge and exc.failed_condition(0):
                 raise self.accounts.insufficient_credits(exc.reasons[0], cost) from exc
             raise
+        observability.credits_charged(cost)
         self._enqueue(job)
         return job
 
@@ -219,10 +224,23 @@ class GenerationService:
             if job.credits_reserved
             else []
         )
-        send_job(job, get_settings().generation_queue_url, self.jobs, refund)
+        send_job(
+            job,
+            get_settings().generation_queue_url,
+            self.jobs,
+            refund,
+            on_failure_recorded=lambda: observability.credits_refunded(job.credits_reserved),
+        )
 
     def wait(self, job: Job, timeout_seconds: float) -> Job:
         return self.jobs.wait(job, timeout_seconds)
+
+    def _wait_rest(self, job: Job, wait_seconds: float, started: float) -> Job:
+        """Wait for the job what is left of ``wait_seconds`` since ``started``: checking and queueing
+        it (slow when AWS throttles) come out of the caller's time, so the answer is still in time."""
+        if wait_seconds <= 0:
+            return job
+        return self.wait(job, max(0.0, wait_seconds - (time.monotonic() - started)))
 
 
 def decode_source_image(data_url: str) -> SourceImage:

@@ -16,12 +16,15 @@ import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from pydantic import ValidationError
 
-from galleria import clock
+from galleria import clock, observability
 from galleria.accounts.repository import AccountsRepository
+from galleria.catalog import find_model
 from galleria.domain.items import GenerationRecord, Item, Rendition
 from galleria.domain.jobs import ImageResult, Job, JobError, JobStatus, JobType
 from galleria.domain.teams import Team
@@ -32,6 +35,7 @@ from galleria.items.repository import ItemsRepository
 from galleria.items.writer import ItemWriter
 from galleria.jobs.repository import JobsRepository
 from galleria.providers.base import ImageProvider, ProviderError, ProviderImage, ProviderRequest
+from galleria.providers.derived import PROVIDER as DERIVED_PROVIDER
 from galleria.providers.derived import derived_provider
 from galleria.providers.registry import provider_for
 from galleria.sessions.repository import SessionsRepository
@@ -45,6 +49,14 @@ STORAGE_FAILED = "storage_failed"
 # Raw bytes of inline images one job may return: 4/3 of it in base64 stays under Lambda's 6 MB.
 INLINE_MAX_BYTES = 4 * 1024 * 1024
 EDIT_SOURCE_MAX_BYTES = 4 * 1024 * 1024  # what OpenAI's edit endpoint takes; the others take less
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a job's items go: the team (its plan decides their visibility) and its collections."""
+
+    team: Team
+    collections: tuple[str, ...]
 
 
 class RetryLater(Exception):
@@ -82,19 +94,21 @@ class GenerationWorker:
         self.providers = providers or provider_for
         self._inline_lock = threading.Lock()
         self._inline_bytes = 0
+        self._provider_failures: list[ProviderError] = []  # appended from the image threads
 
     def run(self, job_id: str, *, final_attempt: bool = True) -> Job | None:
         """Make the job's images. Not on the ``final_attempt``, passing provider failures raise
         RetryLater instead of failing their images."""
-        job = self.jobs.find(job_id)
-        if job is None:
+        claim = self.jobs.claim(job_id, clock.now_iso())
+        if claim.job is None:
             logger.warning("job not found, message dropped", job_id=job_id)
             return None
-        if job.status.finished or not self.jobs.mark_running(job.id, clock.now_iso()):
+        job = claim.job
+        if not claim.running:
             logger.info("job already finished", job_id=job_id)
             return job
         spec = GenerationSpec.model_validate(job.request)
-        team = self.accounts.get_team(job.team_id)
+        target = _Target(self.accounts.get_team(job.team_id), self._collections_to_join(job, spec))
         provider = (
             derived_provider(spec.derive, spec.rows, spec.cols) if spec.derive else self.providers(job.model)
         )
@@ -116,7 +130,11 @@ class GenerationWorker:
                 index=index,
             )
             try:
-                return self._make_image(job, spec, team, provider, request, index, source)
+                if claim.resumed and job.save_to_gallery:  # an earlier delivery may have made it
+                    existing = self.items.find(job.team_id, job.item_ids[index])
+                    if existing is not None:
+                        return _result_from_item(existing, text=None)
+                return self._make_image(job, spec, target, provider, request, index, source)
             except ProviderError as exc:
                 if exc.retryable and not final_attempt:
                     logger.warning("image will be retried", job_id=job.id, index=index, reason=str(exc))
@@ -132,8 +150,13 @@ class GenerationWorker:
                 gave_up.append(exc)
                 return JobError(code="internal_error", message="The image could not be made")
 
-        with ThreadPoolExecutor(max_workers=min(4, job.num_images)) as pool:
-            outcomes = list(pool.map(make, range(job.num_images)))
+        try:
+            with ThreadPoolExecutor(max_workers=min(4, job.num_images)) as pool:
+                outcomes = list(pool.map(make, range(job.num_images)))
+        finally:  # counted even when an image's exception sends the whole job back to the queue
+            observability.provider_failures(_provider_name(job, spec), len(self._provider_failures))
+        for collection_id in target.collections:  # once for all the job's images
+            self.writer.collections.refresh_cover(job.team_id, collection_id)
         passing = [outcome for outcome in outcomes if isinstance(outcome, ProviderError)]
         if passing:
             raise RetryLater(f"{len(passing)} of {job.num_images} images will be retried: {passing[0]}")
@@ -162,21 +185,22 @@ class GenerationWorker:
         self,
         job: Job,
         spec: GenerationSpec,
-        team: Team,
+        target: _Target,
         provider: ImageProvider,
         request: ProviderRequest,
         index: int,
         source: bytes | None,
     ) -> ImageResult:
-        if job.save_to_gallery:
-            existing = self.items.find(job.team_id, job.item_ids[index])
-            if existing is not None:
-                return _result_from_item(existing, text=None)
-        image = provider.generate(request)
+        try:
+            image = provider.generate(request)
+        except ProviderError as exc:
+            if exc.code == ProviderError.code:  # not a refusal (a safety block, an unusable source)
+                self._provider_failures.append(exc)
+            raise
         try:
             if not job.save_to_gallery:
                 return self._store_tmp(job, image, index)
-            return self._store_item(job, spec, team, image, job.item_ids[index], source)
+            return self._store_item(job, spec, target, image, job.item_ids[index], source)
         except StorageUnavailable as exc:
             logger.error("storing failed, image kept inline", job_id=job.id, index=index, reason=str(exc))
             return self._keep_inline(job, image, index)
@@ -227,7 +251,7 @@ class GenerationWorker:
         self,
         job: Job,
         spec: GenerationSpec,
-        team: Team,
+        target: _Target,
         image: ProviderImage,
         item_id: str,
         source: bytes | None,
@@ -266,8 +290,8 @@ class GenerationWorker:
             mime_type=image.mime_type,
             file_size=len(image.data),
             tags=spec.gallery_tags,
-            collections=[spec.collection_id] if spec.collection_id else [],
-            visibility=team.limits.default_visibility,
+            collections=list(target.collections),
+            visibility=target.team.limits.default_visibility,
             source=_item_source(spec),
             parent_id=spec.parent_id,
             sha256=hashlib.sha256(image.data).hexdigest(),
@@ -285,14 +309,19 @@ class GenerationWorker:
             updated_at=now,
         )
         try:
-            self.writer.write(
-                job.team_id, self.writer.without_missing_collections(job.team_id, [Change(None, item)])
-            )
+            self.writer.write(job.team_id, [Change(None, item)], covers=False)
         except TransactionCancelled as exc:
             if not exc.failed_condition(0):
                 raise
             item = self.items.get(job.team_id, item_id)  # made by an earlier delivery
         return _result_from_item(item, text=image.text)
+
+    def _collections_to_join(self, job: Job, spec: GenerationSpec) -> tuple[str, ...]:
+        """The asked collection, unless it was deleted while the job was queued (its images are
+        then stored without it): read once for all the job's images."""
+        if not job.save_to_gallery or not spec.collection_id:
+            return ()
+        return tuple(self.writer.collections.find_many(job.team_id, [spec.collection_id]))
 
     def _source_bytes(self, job: Job, spec: GenerationSpec) -> bytes | None:
         """The uploaded source (tmp/), else the source item's original (a remix of an item made
@@ -336,9 +365,9 @@ class GenerationWorker:
                 "error": _job_error(images, errors),
             }
         )
-        spec = GenerationSpec.model_validate(job.request)
+        spec = _readable_spec(job)
         turn = []
-        if spec.session_id and spec.turn is not None:  # the session's turn settles with its job
+        if spec and spec.session_id and spec.turn is not None:  # the session's turn settles with its job
             variant = images[0].gallery_id if images else None
             turn = [
                 self.sessions.settle_turn_op(
@@ -361,6 +390,27 @@ class GenerationWorker:
             if not exc.failed_condition(0):
                 raise
             logger.info("job outcome already recorded", job_id=job.id)
+            return
+        observability.images_generated(sum(image.object_key is not None for image in job.images))
+        observability.credits_refunded(refund)
+
+
+def _provider_name(job: Job, spec: GenerationSpec) -> str:
+    """The provider behind the job's images, as the catalogue names it (derived images: ours)."""
+    if spec.derive:
+        return DERIVED_PROVIDER
+    model = find_model(job.model)
+    return model.provider if model else job.model
+
+
+def _readable_spec(job: Job) -> GenerationSpec | None:
+    """The job's request, or None when this code cannot read it (a record another release wrote):
+    such a job must still be settled, failed and refunded, or it would hold its credits for good."""
+    try:
+        return GenerationSpec.model_validate(job.request)
+    except ValidationError:
+        logger.error("job request unreadable: settled without its session turn", job_id=job.id)
+        return None
 
 
 def _item_source(spec: GenerationSpec) -> str:

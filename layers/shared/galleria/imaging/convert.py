@@ -18,11 +18,14 @@ from galleria.imaging.decode import (
 )
 from galleria.imaging.formats import MIME_BY_FORMAT
 from galleria.imaging.modes import flatten, to_8bit, to_rgb_or_rgba
+from galleria.imaging.png import can_write, write_png
 
 OutputFormat = Literal["png", "jpeg", "webp"]
 
-# zlib level, measured with Pillow 13 on four 1024x1024 renders (mean ms / KB): 1: 27/491,
-# 3: 36/453, 6 (default): 94/409, 9: 391/390. Level 3 is ~2.6x faster than the default for ~10% more.
+# zlib level for the PNGs Pillow still writes (palette, 1-bit and 16-bit images, colour-key
+# transparency; the rest go through galleria.imaging.png), measured on four 1024x1024 renders
+# (mean ms / KB): 1: 27/491, 3: 36/453, 6 (default): 94/409, 9: 391/390. Level 3 is ~2.6x faster than
+# the default for ~10% more.
 PNG_COMPRESS_LEVEL = 3
 JPEG_QUALITY = 92
 WEBP_QUALITY = 90
@@ -97,7 +100,10 @@ def png_within(data: bytes, max_bytes: int) -> bytes:
     out = image if image.mode in _PNG_MODES else to_rgb_or_rgba(to_8bit(image))
     while True:
         buffer = io.BytesIO()
-        out.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        if can_write(out):
+            write_png(out, buffer)
+        else:
+            out.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
         if buffer.tell() <= max_bytes or min(out.size) <= 64:
             return buffer.getvalue()
         # PNG size grows with the pixel count: shrink by the square root of the excess, plus a margin.
@@ -123,6 +129,10 @@ def _save_png(image: Image.Image, metadata: _Metadata, buffer: io.BytesIO) -> No
         pnginfo.add_text(key, value)
     if metadata.xmp:
         pnginfo.add_itxt(_XMP_PNG_KEY, metadata.xmp.decode("utf-8", "replace"))
+    if can_write(out):
+        chunks = [(kind, data) for kind, data, *_ in pnginfo.chunks]
+        write_png(out, buffer, icc_profile=metadata.icc_profile, exif=metadata.exif, chunks=chunks)
+        return
     options: dict[str, Any] = {"pnginfo": pnginfo, "compress_level": PNG_COMPRESS_LEVEL}
     if "transparency" in image.info and out.mode == image.mode:
         options["transparency"] = image.info["transparency"]

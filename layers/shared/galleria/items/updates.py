@@ -87,21 +87,29 @@ class ItemUpdater:
         prepared: dict[str, Change] = {}  # before_write ran, not written (yet)
         pending = list(dict.fromkeys(item_ids))
         for attempt in range(MAX_ATTEMPTS):
-            changes = self._decide(team_id, pending, mutate, outcome, unchanged)
+            # A collection deleted meanwhile fails its count's condition, cancelling the write: only
+            # then is it worth reading which of the collections items join still exist.
+            changes = self._decide(
+                team_id, pending, mutate, outcome, unchanged, check_collections=attempt > 0
+            )
             outcome.failed.update(side_effects.before_write(changes))
             prepared.update((change.item.id, change) for change in changes)
             changes = [change for change in changes if change.item.id not in outcome.failed]
             lost: list[Change] = []
+            written: list[Change] = []
             for batch in self.writer.batches(changes):
                 try:
-                    self.writer.write(team_id, batch)
+                    self.writer.write(team_id, batch, covers=False)
                 except TransactionCancelled:
                     lost.extend(batch)
                     continue
-                outcome.changes.extend(batch)
+                written.extend(batch)
                 for change in batch:
                     prepared.pop(change.item.id)
-                side_effects.after_write(batch)
+            # Once for every batch written: S3 deletes 1,000 objects a call, a cover is one read.
+            side_effects.after_write(written)
+            self.writer.refresh_covers(team_id, written)
+            outcome.changes.extend(written)
             pending = [change.item.id for change in lost]
             if not pending:
                 break
@@ -125,6 +133,8 @@ class ItemUpdater:
         mutate: Mutation,
         outcome: Outcome,
         unchanged: dict[str, Change],
+        *,
+        check_collections: bool,
     ) -> list[Change]:
         found = {item.id: item for item in self.items.find_many(team_id, item_ids)}
         changes = []
@@ -142,4 +152,4 @@ class ItemUpdater:
                 unchanged[item_id] = Change(before, before)
                 continue
             changes.append(Change(before, _stamped(before, after)))
-        return self.writer.without_missing_collections(team_id, changes)
+        return self.writer.without_missing_collections(team_id, changes) if check_collections else changes

@@ -167,12 +167,21 @@ class ItemWriter:
         parts = [part for change in changes for part in self.own_parts(change)]
         return parts + self.shared_parts(team_id, _total_effects(changes))
 
-    def write(self, team_id: str, changes: list[Change]) -> None:
+    def write(self, team_id: str, changes: list[Change], *, covers: bool = True) -> None:
         """Write one batch atomically; raises TransactionCancelled when a condition fails.
-        Collections whose members changed get their cover (newest listed item) refreshed after."""
+        Collections whose members changed get their cover (newest listed item) refreshed after,
+        unless ``covers`` is False: the caller then calls refresh_covers once for several batches."""
         if not changes:
             return
         transact_write(self.parts(team_id, changes), self._client)
-        changed = set().union(*(listed_collections(c.before) ^ listed_collections(c.after) for c in changes))
-        for collection_id in sorted(changed):
-            self.collections.refresh_cover(team_id, collection_id)
+        if covers:
+            self.refresh_covers(team_id, changes)
+
+    def refresh_covers(self, team_id: str, changes: list[Change]) -> None:
+        """Refresh the cover of each collection that items joined or left in ``changes``."""
+        moved: dict[str, list[str]] = {}  # collection -> positions of the items that joined or left
+        for change in changes:
+            for collection_id in listed_collections(change.before) ^ listed_collections(change.after):
+                moved.setdefault(collection_id, []).append(change.item.date_key)
+        for collection_id, positions in sorted(moved.items()):
+            self.collections.refresh_cover(team_id, collection_id, positions)

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
-from galleria import aws, clock
+from galleria import aws, clock, observability
 from galleria.domain.jobs import Job, JobError, JobStatus
+from galleria.jobs.messages import JobRef
 from galleria.jobs.repository import JobsRepository
 from galleria.transactions import transact_write
 
 
-def send_job(job: Job, queue_url: str, jobs: JobsRepository, failure_ops: list[dict[str, Any]]) -> None:
-    """Queue the job. If SQS refuses, the job is failed at once, together with ``failure_ops``
-    (e.g. the refund of its credits), and the error goes to the caller: nothing waits forever."""
+def send_job(
+    job: Job,
+    queue_url: str,
+    jobs: JobsRepository,
+    failure_ops: list[dict[str, Any]],
+    *,
+    on_failure_recorded: Callable[[], None] | None = None,
+) -> None:
+    """Queue the job, with the current request's correlation id for the worker's log lines.
+
+    If SQS refuses, the job is failed at once, together with ``failure_ops`` (e.g. the refund of
+    its credits), ``on_failure_recorded`` runs once that is written, and the error goes to the
+    caller: nothing waits forever."""
+    message = JobRef(job_id=job.id, correlation_id=observability.current_correlation_id())
     try:
-        aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps({"jobId": job.id}))
+        aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json(by_alias=True))
     except Exception:
         failed = job.model_copy(
             update={
@@ -25,4 +37,6 @@ def send_job(job: Job, queue_url: str, jobs: JobsRepository, failure_ops: list[d
             }
         )
         transact_write([jobs.finish_op(failed), *failure_ops])
+        if on_failure_recorded is not None:
+            on_failure_recorded()
         raise

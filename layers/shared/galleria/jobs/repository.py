@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from galleria import aws, dynamo
@@ -26,6 +27,19 @@ def job_key(job_id: str) -> dict[str, Any]:
     return {"id": {"S": job_id}}
 
 
+def _job(record: dict[str, Any]) -> Job:
+    return Job.model_validate(dynamo.deserialize(record))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job as a worker's delivery found it when claiming it."""
+
+    job: Job | None  # None: there is no such job
+    running: bool  # this delivery runs the job (False: it had finished)
+    resumed: bool  # an earlier delivery started it, so some of its work may be done
+
+
 class JobsRepository:
     def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
         self.table = table_name or get_settings().jobs_table
@@ -47,7 +61,7 @@ class JobsRepository:
 
     def find(self, job_id: str) -> Job | None:
         response = self.client.get_item(TableName=self.table, Key=job_key(job_id), ConsistentRead=True)
-        return Job.model_validate(dynamo.deserialize(response["Item"])) if "Item" in response else None
+        return _job(response["Item"]) if "Item" in response else None
 
     def get_for_team(self, team_id: str, job_id: str) -> Job:
         job = self.find(job_id)
@@ -55,24 +69,30 @@ class JobsRepository:
             raise NotFound(f"Job {job_id} not found")
         return job
 
-    def mark_running(self, job_id: str, now: str) -> bool:
-        """Claim the job; False when it already finished (a redelivered message)."""
-        return (
-            dynamo.update_if(
-                self.client,
+    def claim(self, job_id: str, now: str) -> Claim:
+        """Mark the job running and read it, in one conditional update: a job that already finished
+        (a redelivered message) is read and left as it is."""
+        try:
+            response = self.client.update_item(
                 TableName=self.table,
                 Key=job_key(job_id),
                 UpdateExpression="SET #status = :running, updated_at = :now",
-                ConditionExpression="#status IN (:queued, :running)",
+                ConditionExpression="#status IN (:queued, :running)",  # also false for no record
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":running": {"S": JobStatus.RUNNING.value},
                     ":queued": {"S": JobStatus.QUEUED.value},
                     ":now": {"S": now},
                 },
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-            is not None
-        )
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            record = exc.response.get("Item")
+            return Claim(_job(record) if record else None, running=False, resumed=False)
+        before = _job(response["Attributes"])
+        running = before.model_copy(update={"status": JobStatus.RUNNING, "updated_at": now})
+        return Claim(running, running=True, resumed=before.status is JobStatus.RUNNING)
 
     def finish_op(self, job: Job) -> dict[str, Any]:
         """A transaction part that records the outcome once: only a job not yet finished."""

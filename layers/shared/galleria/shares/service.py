@@ -34,12 +34,13 @@ class SharesService:
         While a link is active the same token comes back, whatever options are asked (PATCH changes them)."""
         self._check_target(team_id, target, target_id, to_share=True)
         for _ in range(_CREATE_ATTEMPTS):
-            current = self._active(team_id, target, target_id)
+            # One read decides both: a link made by a concurrent request after a second read of
+            # the pointer would otherwise be taken for a stale one and replaced.
+            token, current = self._pointed(team_id, target, target_id)
             if current is not None:
                 return current, False
-            stale = self.shares.active_token(team_id, target, target_id)
             share = self._new_share(team_id, target, target_id, options)
-            if self.shares.create(share, replacing=stale):
+            if self.shares.create(share, replacing=token):
                 return share, True
         raise Conflict("The link kept changing while it was being made; try again")
 
@@ -83,11 +84,15 @@ class SharesService:
             raise Conflict(f"Gallery item {target_id} is in the trash; restore it to share it")
 
     def _active(self, team_id: str, target: ShareTarget, target_id: str) -> Share | None:
+        return self._pointed(team_id, target, target_id)[1]
+
+    def _pointed(self, team_id: str, target: ShareTarget, target_id: str) -> tuple[str | None, Share | None]:
+        """The token the target's pointer names (if any), and its link while that is active."""
         token = self.shares.active_token(team_id, target, target_id)
         share = self.shares.find(token) if token else None
         if share is None or share.state(clock.now_iso()) is not ShareState.ACTIVE:
-            return None
-        return share
+            return token, None
+        return token, share
 
     def _new_share(self, team_id: str, target: ShareTarget, target_id: str, options: dict[str, Any]) -> Share:
         now = clock.now()
