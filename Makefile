@@ -66,7 +66,7 @@ bench-cold-start: install sam-install ## Handler import time per function vs a b
 bench-aws-calls: install ## AWS calls per API operation and per generated image, warm and cold (about three minutes)
 	$(BIN)/python -m bench.aws_calls_per_operation
 
-bench-worker: install ## Generation worker ms per image without the provider call, split, vs its floors (about 30 s)
+bench-worker: install ## Generation worker ms per image without the provider call, split, vs its floors (about ten seconds)
 	$(BIN)/python -m bench.worker_overhead
 
 sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv

@@ -96,6 +96,9 @@ def create_team(plan: Plan = Plan.PRO, credits: int = 1000) -> TeamKey:
 
 @dataclass
 class InProcessStack:
+    """The template's functions, called in this process: API routes with API Gateway's events, and
+    workers with the messages waiting on their queues."""
+
     functions: dict[str, FunctionSpec]
     outputs: dict[str, str] = field(default_factory=dict)
 
