@@ -67,6 +67,8 @@ PROVIDER_INTERFACE = frozenset(
     {"galleria.providers", "galleria.providers.base", "galleria.providers.derived"}
 )
 REGION = "us-east-1"
+# How layers/shared/Makefile compiles the layer.
+COMPILE = ("-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash")
 FIRST_CLIENT = "from galleria import aws; aws.client('dynamodb')"
 
 # The bare API function, and the same with each of what every galleria function adds
@@ -229,17 +231,7 @@ def without_bytecode(tree: Tree, root: Path) -> Tree:
 def with_bytecode(tree: Tree, root: Path) -> Tree:
     shutil.copytree(tree.root, root)
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "compileall",
-            "-q",
-            "-j",
-            "0",
-            "--invalidation-mode",
-            "unchecked-hash",
-            str(root),
-        ],
+        [sys.executable, *COMPILE, str(root)],
         check=True,
         stdout=subprocess.DEVNULL,
     )

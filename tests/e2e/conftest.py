@@ -113,6 +113,14 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     stop_stack(stack)
 
 
+@pytest.fixture(scope="module")
+def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack for one module alone, for tests that leave much work queued behind them."""
+    stack = start_stack(tmp_path_factory.mktemp("stack"), _free_port())
+    yield stack
+    stop_stack(stack)
+
+
 @pytest.fixture
 def client(local_stack: RunningStack) -> Iterator[httpx.Client]:
     with httpx.Client(

@@ -49,6 +49,13 @@ PAGE_PREFIX = "/share/"
 AS_JSON = {"Accept": "application/json"}
 
 
+@pytest.fixture(scope="module")
+def local_stack(module_stack: Any) -> Any:
+    """A stack of its own: the fuzzing queues hundreds of generations, which would keep a shared
+    stack's workers busy long after this module, and the tests after it waiting."""
+    return module_stack
+
+
 @pytest.fixture
 def api_schema(local_stack: Any) -> BaseSchema:
     """The document as the running stack serves it."""
