@@ -3,6 +3,8 @@ exports (up to 500 ids)."""
 
 from __future__ import annotations
 
+from galleria.cold_start import handler_loaded  # first: it pauses garbage collection
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -124,3 +126,6 @@ def get_export(job_id: Annotated[JobId, Path(alias="jobId")], principal: CallerP
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context)
+
+
+handler_loaded()

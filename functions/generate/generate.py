@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from galleria.cold_start import handler_loaded  # first: it pauses garbage collection
+
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -238,3 +240,6 @@ def _sync_wait_seconds() -> float:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context, public_routes=PUBLIC_ROUTES)
+
+
+handler_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from galleria.cold_start import handler_loaded  # first: it pauses garbage collection
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -24,3 +26,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return process_partial_response(
         event=event, record_handler=settle_dead_letter, processor=processor, context=context
     )
+
+
+handler_loaded()

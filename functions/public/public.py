@@ -3,6 +3,8 @@ and the API's documentation (OpenAPI and Swagger UI)."""
 
 from __future__ import annotations
 
+from galleria.cold_start import handler_loaded  # first: it pauses garbage collection
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -116,3 +118,6 @@ def swagger_ui():
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context, public_routes=PUBLIC_ROUTES)
+
+
+handler_loaded()

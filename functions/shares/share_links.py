@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from galleria.cold_start import handler_loaded  # first: it pauses garbage collection
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -119,3 +121,6 @@ def list_collection_shares(collection_id: PathCollectionId, principal: CallerPri
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(app, event, context)
+
+
+handler_loaded()

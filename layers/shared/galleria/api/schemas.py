@@ -55,11 +55,13 @@ Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 class RequestModel(BaseModel):
     """Requests: camelCase names, unknown fields rejected, no silent type coercion."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True, defer_build=True
+    )
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
 
 class ErrorOut(ResponseModel):
