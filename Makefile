@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 PORT ?= 8000
+# The browser tests drive Debian's Chromium (`make browser` installs it); no browser download.
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
 
@@ -33,7 +35,7 @@ install: $(BIN)/.installed ## Create .venv with every pinned dependency
 run: install ## Start the local stack on 127.0.0.1:$(PORT) (Ctrl-C stops it)
 	$(BIN)/galleria-local --port $(PORT)
 
-test: install sam-install ## Lint, then run every test (unit, integration, template, e2e)
+test: install sam-install browser ## Lint, then run every test (unit, integration, template, e2e, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
@@ -69,7 +71,21 @@ bench-aws-calls: install ## AWS calls per API operation and per generated image,
 bench-worker: install ## Generation worker ms per image without the provider call, split, vs its floors (about ten seconds)
 	$(BIN)/python -m bench.worker_overhead
 
+bench-throughput: install ## Local stack req/s and p50/p99 of gallery list and get, 16 clients, vs a bare HTTP server (about two minutes)
+	$(BIN)/python -m bench.local_stack_throughput
+
 sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv
+
+browser: ## Install Debian's chromium for the browser tests if missing (apt-get, with sudo when not root)
+	@if [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null; then exit 0; fi; \
+	command -v apt-get >/dev/null || { echo "The browser tests need Chromium: install the 'chromium' package, or set CHROMIUM=/path/to/chromium" >&2; exit 1; }; \
+	if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "The browser tests need Debian's 'chromium' package: run 'apt-get install chromium' as root" >&2; exit 1; fi; \
+	echo "Installing Debian's chromium for the browser tests (apt-get install chromium)"; \
+	APT="$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	$$APT install -y -q chromium >/dev/null 2>&1 || { $$APT update -q >/dev/null && $$APT install -y -q chromium >/dev/null; } \
+	  || { echo "Could not install Debian's 'chromium' package with apt-get; install it, or set CHROMIUM=/path/to/chromium" >&2; exit 1; }; \
+	[ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null || { echo "chromium is installed but not at $(CHROMIUM) nor on PATH: set CHROMIUM" >&2; exit 1; }
 
 build: sam-install ## sam build (layer and functions, no container)
 	$(SAM_VENV)/bin/sam build
@@ -80,4 +96,4 @@ validate: sam-install ## sam validate --lint
 clean: ## Remove virtualenvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
 
-.PHONY: help install run test lint format sam-install build validate clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker
+.PHONY: help install run test lint format sam-install browser build validate clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput

@@ -19,6 +19,7 @@ from galleria.api.links import LinkBuilder, base_url
 from galleria.api.public_gallery import public_gallery_page
 from galleria.api.schemas import PublicGalleryPage, SharedLinkOut
 from galleria.api.share_pages import SharePages
+from galleria.api.static_app import FILE_ANSWERS, PAGE_ANSWERS, AppFiles
 from galleria.items.media import resolve_media_link, resolve_public_media
 
 logger = Logger()
@@ -38,6 +39,8 @@ PUBLIC_ROUTES = frozenset(
         "GET /public/{itemId}/{rendition}",
         "GET /api/v1/openapi.json",
         "GET /api/v1/docs",
+        "GET /app",
+        "GET /app/{file}",
     }
 )
 # The presigned URL lives 15 minutes; a browser may reuse the redirect for 5 of them.
@@ -111,6 +114,20 @@ def openapi_json():
 @app.get("/api/v1/docs", responses={200: page_answer("Swagger UI")})
 def swagger_ui():
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=swagger_page())
+
+
+APP_FILES = AppFiles.beside(__file__)  # the gallery page's files (app/), read when asked for
+
+
+@app.get("/app", summary="The gallery page", responses=PAGE_ANSWERS)
+@app.get("/app/", include_in_schema=False)  # API Gateway sends /app/ to the /app route as it is
+def gallery_page():
+    return APP_FILES.answer(app.current_event)
+
+
+@app.get("/app/<file>", summary="A file of the gallery page", responses=FILE_ANSWERS)
+def gallery_page_file(file: str):
+    return APP_FILES.answer(app.current_event, file)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

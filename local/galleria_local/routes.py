@@ -66,13 +66,23 @@ class RouteTable:
         self._routes = sorted(compiled, key=lambda candidate: candidate.specificity, reverse=True)
 
     def match(self, method: str, raw_path: str) -> RouteMatch | None:
-        """The route for a request, with its decoded path parameters; the `$default` route last."""
+        """The route for a request, with its decoded path parameters; the `$default` route last.
+        A path with a trailing slash that no route takes goes to the route without it, as API
+        Gateway sends `/app/` to `GET /app` (the function still sees the raw path)."""
+        found = self._match(method, raw_path)
+        if found is None and len(raw_path) > 1 and raw_path.endswith("/"):
+            found = self._match(method, raw_path[:-1])
+        if found is not None:
+            return found
+        return RouteMatch(self._default, {}) if self._default else None
+
+    def _match(self, method: str, raw_path: str) -> RouteMatch | None:
         segments = [unquote(segment) for segment in raw_path.split("/")[1:]]
         for candidate in self._routes:
             parameters = candidate.match(method, segments)
             if parameters is not None:
                 return RouteMatch(candidate.route, parameters)
-        return RouteMatch(self._default, {}) if self._default else None
+        return None
 
 
 def _is_variable(segment: str) -> bool:

@@ -84,3 +84,12 @@ def test_the_default_route_catches_what_nothing_else_matches() -> None:
     assert known is not None and known.route.route_key == "GET /known"
     assert other is not None and other.route.route_key == "$default"
     assert other.path_parameters == {}
+
+
+def test_a_trailing_slash_goes_to_the_route_without_it_as_api_gateway_sends_it() -> None:
+    table = _table("GET /app", "GET /app/{file}", "GET /api/v1/gallery/{itemId}")
+
+    assert table.match("GET", "/app/").route.function_id == "GET /app"
+    assert table.match("GET", "/api/v1/gallery/gal_1/").path_parameters == {"itemId": "gal_1"}
+    assert table.match("GET", "/app/app.js").route.function_id == "GET /app/{file}"
+    assert table.match("GET", "/nothing/") is None
