@@ -38,6 +38,8 @@ def test_bulk_delete_then_restore_and_delete_forever(app, team, unique, shot):
     expect(trash.get_by_role("article")).to_have_count(2)
     expect(app.card(restored, trash)).to_be_visible()
     expect(app.card(destroyed, trash)).to_be_visible()
+    for prompt in (restored, destroyed):  # the pictures show, from the trash copies
+        app.wait_for_image(app.card(prompt, trash).get_by_role("img", name=prompt))
     shot(page, "trash")
 
     app.button("Restore", app.card(restored, trash)).click()

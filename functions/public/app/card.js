@@ -104,8 +104,8 @@ export function trashCard(item, { onRestore, onDeleteForever }) {
     h(
       "article",
       { class: "card trashed", "aria-label": name },
-      // No picture: an item's media links stop answering while it is in the trash.
-      h("div", { class: "thumb thumb-trashed", "aria-hidden": "true" }, icon("trash")),
+      // A trashed item's links are short-lived URLs of its files in the trash (the API's own).
+      thumbnail(item),
       h(
         "div",
         { class: "card-text" },

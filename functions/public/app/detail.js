@@ -87,11 +87,15 @@ export function openDetail(ctx, start) {
       }
 
       function render(item) {
+        // The same image drawn again (its full record arrived, or an edit finished) keeps its
+        // <img>: a new element would load and decode the picture again, and blink meanwhile.
+        const same = current && current.id === item.id && current.url === item.url;
+        const picture = (same && view.querySelector(".detail-media")) || media(item);
         current = item;
         const variants = item.variants || [];
         const parent = item.parent;
         view.replaceChildren(
-          h("div", { class: "detail-image" }, media(item)),
+          h("div", { class: "detail-image" }, picture),
           h(
             "div",
             { class: "detail-side" },

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from galleria import media_links
 from galleria.config import get_settings
 from galleria.domain.items import Item, Rendition
+from galleria.storage import MediaStorage, trash_object_key
 
 
 def base_url(event: APIGatewayProxyEventV2) -> str:
@@ -20,17 +21,29 @@ def base_url(event: APIGatewayProxyEventV2) -> str:
 
 
 class LinkBuilder:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, storage: MediaStorage | None = None) -> None:
         self.base = base
+        self._storage = storage
 
     def media(self, team_id: str, item_id: str, rendition: Rendition) -> str:
         return self.base + media_links.media_path(team_id, item_id, rendition)
 
-    def item_thumbnail(self, item: Item) -> str | None:
-        """The 512 px thumbnail's permanent link; None for a video (no frame is decoded)."""
-        if Rendition.THUMB_512 not in item.object_keys:
+    def item_file(self, item: Item, rendition: Rendition) -> str | None:
+        """Where the item's owner reads one of its files (None: no such file). A live item's is its
+        permanent link; a trashed item's permanent links stop answering, so its owner gets a
+        presigned URL (15 minutes) of the file's copy in the trash, to see what they may restore."""
+        key = item.object_keys.get(rendition)
+        if key is None:
             return None
-        return self.media(item.team_id, item.id, Rendition.THUMB_512)
+        if item.live:
+            return self.media(item.team_id, item.id, rendition)
+        if self._storage is None:
+            self._storage = MediaStorage()
+        return self._storage.presigned_get(trash_object_key(key))
+
+    def item_thumbnail(self, item: Item) -> str | None:
+        """The 512 px thumbnail (see item_file); None for a video (no frame is decoded)."""
+        return self.item_file(item, Rendition.THUMB_512)
 
     def public_media(self, item: Item, rendition: Rendition) -> str | None:
         """A public feed link: names no team, works while the item is public (None: no such file)."""

@@ -74,7 +74,7 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
                 "purge_at",
             }
         ),
-        url=links.media(item.team_id, item.id, Rendition.ORIGINAL),
+        url=links.item_file(item, Rendition.ORIGINAL),
         thumbnail_url=links.item_thumbnail(item),
         generation=GenerationOut(**item.generation.model_dump()) if item.generation else None,
     )
