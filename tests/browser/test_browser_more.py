@@ -129,6 +129,8 @@ def test_infinite_scroll_and_load_more_by_keyboard(app, team, unique, shot):
     page.keyboard.press("Enter")
     expect(app.cards).to_have_count(total)
     expect(load_more).to_be_hidden()
+    # The focus goes on to the first card that came, not back to the top of the page.
+    expect(app.cards.nth(PAGE_SIZE).get_by_role("checkbox", name="Select")).to_be_focused()
     assert len(listings) == 2, listings
     assert listings[1]["cursor"] == first_page["nextCursor"], listings
     names = [card.get_attribute("aria-label") for card in app.cards.all()]

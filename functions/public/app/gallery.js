@@ -200,7 +200,14 @@ export function createGallery(ctx) {
   document.getElementById("filters").addEventListener("submit", (event) => event.preventDefault());
   search.addEventListener("input", debounce(reload, SEARCH_DELAY_MS));
   for (const select of [favorite, collection, type, sort]) select.addEventListener("change", reload);
-  loadMore.addEventListener("click", () => loadPage());
+  loadMore.addEventListener("click", async () => {
+    const before = grid.children.length;
+    await loadPage();
+    // The button hides after the last page: keyboard users go on from the first card it brought.
+    if (loadMore.hidden && document.activeElement === document.body) {
+      grid.children[before]?.querySelector("input, button")?.focus();
+    }
+  });
   selectAll.addEventListener("change", () => {
     for (const [id, { element }] of cards) {
       if (selectAll.checked) selected.add(id);
