@@ -40,7 +40,6 @@ import argparse
 import importlib.metadata
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -54,6 +53,7 @@ from pathlib import Path
 
 from moto import mock_aws
 
+from bench.machine import machine
 from bench.stack import ROOT, provision_stack
 
 TARGET_RATIO = 1.15
@@ -417,11 +417,6 @@ def bytecode_shipped(tree: Tree, targets: Sequence[Target]) -> str:
     layer = sum(1 for _ in tree.path[0].rglob("*.pyc"))
     functions = sum(1 for t in targets if t.kind != "baseline" for _ in tree.code[t.name].rglob("*.pyc"))
     return f"Bytecode shipped: {layer} .pyc files in the layer, {functions} in the function folders."
-
-
-def machine() -> str:
-    python = platform.python_version()
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {python} ({platform.system()})"
 
 
 def report(

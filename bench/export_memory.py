@@ -26,7 +26,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -41,6 +40,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -349,10 +350,7 @@ def main() -> None:
         measurement = _run_child(images, image_bytes)
         zipped = zip_seconds(images, image_bytes)
         rows.append((measurement, None if zipped is None else measurement.total_mb / zipped))
-    print(
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()} ({sys.platform})"
-    )
+    print(f"Machine: {machine()}")
     if not have_zip:
         print("zip not found on PATH: the zip -0 comparison is skipped")
     print()

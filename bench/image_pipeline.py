@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import os
-import platform
 import random
 import statistics
 import sys
@@ -44,6 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat, features
+
+from bench.machine import machine
 
 Outputs = dict[str, bytes]
 Step = Callable[[bytes], Outputs]
@@ -258,17 +258,9 @@ def _decode(data: bytes) -> Image.Image:
 # --- reporting -------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+def machine_and_libraries() -> str:
     return (
-        f"{cpu}, {os.cpu_count()} CPUs{load}; Python {platform.python_version()} ({sys.platform}); "
-        f"Pillow {features.version('pil')} (libwebp {features.version('webp')}, "
+        f"{machine()}; Pillow {features.version('pil')} (libwebp {features.version('webp')}, "
         f"libjpeg-turbo {features.version('libjpeg_turbo')})"
     )
 
@@ -329,7 +321,7 @@ def report(results: list[FixtureResult], runs: int) -> str:
     vips = libvips_version() if with_pyvips else "pyvips not run"
     return "\n".join(
         [
-            f"Machine: {machine()}; {vips}",
+            f"Machine: {machine_and_libraries()}; {vips}",
             f"ms per image: median (best) of {runs} interleaved rounds; ratios: median of per-round ratios",
             "",
             *time_table(results),

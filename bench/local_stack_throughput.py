@@ -47,7 +47,6 @@ import itertools
 import json
 import math
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -61,6 +60,8 @@ from dataclasses import asdict, dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from bench.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT, WARM, GO = "RESULT ", "WARM", "GO"
@@ -547,17 +548,6 @@ def table(results: Results) -> str:
 def load_generator_busy(runs: Sequence[Run]) -> float:
     """The load generator's CPU time over its wall time (1.0 is one core), median over the rounds."""
     return median_of(runs, lambda run: run.client_cpu_seconds / run.wall_seconds)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    return f"{cpu}, {os.cpu_count()} CPUs{load}; Python {platform.python_version()} ({sys.platform})"
 
 
 def main() -> None:

@@ -270,7 +270,7 @@ def table(samples: Samples, rounds: int) -> str:
 
 
 def main() -> None:
-    from bench.image_pipeline import machine
+    from bench.image_pipeline import machine_and_libraries
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -279,7 +279,7 @@ def main() -> None:
     args = parser.parse_args()
     samples = measure(args.rounds)
     print(table(samples, args.rounds))
-    print(f"Machine: {machine()}")
+    print(f"Machine: {machine_and_libraries()}")
 
 
 if __name__ == "__main__":

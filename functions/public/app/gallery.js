@@ -11,6 +11,7 @@ import { exportDialog } from "./export.js";
 import { downloadPng } from "./files.js";
 import { count } from "./format.js";
 import { notifyError } from "./notify.js";
+import { createPager } from "./pager.js";
 import { shareDialog } from "./share.js";
 
 const PAGE_SIZE = 24;
@@ -34,13 +35,23 @@ export function createGallery(ctx) {
 
   const cards = new Map(); // id → { item, element }
   const selected = new Set();
-  let cursor = null;
-  let done = false;
-  let loading = false;
-  let failed = false; // the last page failed: "Load more" retries, the sentinel does not
   let total = 0;
-  let controller = new AbortController();
   let started = false;
+  const pager = createPager({
+    grid,
+    sentinel,
+    more: loadMore,
+    isShown: () => !$("gallery-view").hidden,
+    fetchPage: (cursor, signal) => ctx.api.get("/api/v1/gallery", { query: query(cursor), signal }),
+    onPage(page) {
+      for (const item of page.items) add(item);
+      total = page.total;
+    },
+    onChange() {
+      showState();
+      showSelection();
+    },
+  });
 
   const actions = {
     open: (item) => ctx.openDetail(item),
@@ -67,7 +78,7 @@ export function createGallery(ctx) {
     return Boolean(search.value.trim() || favorite.value || collection.value || type.value);
   }
 
-  function query() {
+  function query(cursor) {
     return {
       limit: PAGE_SIZE,
       search: search.value.trim() || undefined,
@@ -108,14 +119,13 @@ export function createGallery(ctx) {
 
   function showState() {
     const shown = cards.size;
+    const { loading } = pager;
     empty.hidden = shown > 0 || loading;
     empty.textContent = filtered()
       ? "No images match these filters."
       : "No images yet. Use “New image” to make one.";
-    loadMore.hidden = !failed && (done || shown === 0);
-    loadMore.disabled = loading;
+    pager.showMore(shown);
     summary.textContent = loading && shown === 0 ? "Loading…" : shown ? `Showing ${count(shown)} of ${count(Math.max(total, shown))}` : "";
-    grid.setAttribute("aria-busy", String(loading));
   }
 
   function setSelected(id, on) {
@@ -132,58 +142,13 @@ export function createGallery(ctx) {
     selectAll.indeterminate = n > 0 && n < cards.size;
   }
 
-  async function loadPage() {
-    if (loading || done) return;
-    loading = true;
-    failed = false;
-    showState();
-    const { signal } = controller;
-    try {
-      const page = await ctx.api.get("/api/v1/gallery", { query: query(), signal });
-      for (const item of page.items) add(item);
-      cursor = page.nextCursor;
-      done = !cursor;
-      total = page.total;
-    } catch (error) {
-      if (error.name === "AbortError") return;
-      notifyError(error);
-      failed = true;
-    } finally {
-      if (!signal.aborted) {
-        loading = false;
-        showState();
-        showSelection();
-        if (!done && !failed) rearm();
-      }
-    }
-  }
-
-  // An IntersectionObserver reports the sentinel when it comes into view; observing it again after
-  // a page makes it report at once if the page was too short to push it out of view.
-  const observer = new IntersectionObserver(
-    (entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && !document.getElementById("gallery-view").hidden) loadPage();
-    },
-    { rootMargin: "600px 0px" },
-  );
-  function rearm() {
-    observer.unobserve(sentinel);
-    observer.observe(sentinel);
-  }
-
   function reload() {
-    controller.abort();
-    controller = new AbortController();
-    cursor = null;
-    done = false;
-    loading = false;
-    failed = false;
     total = 0;
     cards.clear();
     selected.clear();
     grid.replaceChildren();
     showSelection();
-    loadPage();
+    pager.restart();
   }
 
   function fillCollections(list) {
@@ -200,14 +165,6 @@ export function createGallery(ctx) {
   document.getElementById("filters").addEventListener("submit", (event) => event.preventDefault());
   search.addEventListener("input", debounce(reload, SEARCH_DELAY_MS));
   for (const select of [favorite, collection, type, sort]) select.addEventListener("change", reload);
-  loadMore.addEventListener("click", async () => {
-    const before = grid.children.length;
-    await loadPage();
-    // The button hides after the last page: keyboard users go on from the first card it brought.
-    if (loadMore.hidden && document.activeElement === document.body) {
-      grid.children[before]?.querySelector("input, button")?.focus();
-    }
-  });
   selectAll.addEventListener("change", () => {
     for (const [id, { element }] of cards) {
       if (selectAll.checked) selected.add(id);
@@ -232,7 +189,7 @@ export function createGallery(ctx) {
       if (started) return;
       started = true;
       reload();
-      rearm();
+      pager.rearm();
     },
     reload,
     /** New items (a generation, an edit, a split) at the top, newest first. */

@@ -5,6 +5,7 @@ import { trashCard } from "./card.js";
 import { confirmDialog } from "./dialog.js";
 import { count } from "./format.js";
 import { notify, notifyError } from "./notify.js";
+import { createPager } from "./pager.js";
 
 const PAGE_SIZE = 24;
 
@@ -12,20 +13,27 @@ export function createTrash(ctx) {
   const $ = (id) => document.getElementById(id);
   const grid = $("trash-grid");
   const empty = $("trash-empty");
-  const sentinel = $("trash-sentinel");
-  const more = $("trash-more");
-  let cursor = null;
-  let done = false;
-  let loading = false;
-  let failed = false;
-  let controller = new AbortController();
+  const pager = createPager({
+    grid,
+    sentinel: $("trash-sentinel"),
+    more: $("trash-more"),
+    isShown: () => !$("trash-view").hidden,
+    fetchPage: (cursor, signal) =>
+      ctx.api.get("/api/v1/gallery/trash", { query: { limit: PAGE_SIZE, cursor }, signal }),
+    onPage(page) {
+      for (const item of page.items) {
+        if (grid.querySelector(`li[data-id="${CSS.escape(item.id)}"]`)) continue;
+        grid.append(trashCard(item, { onRestore: restore, onDeleteForever: deleteForever }));
+      }
+      $("trash-title").textContent = page.total ? `Trash (${count(page.total)})` : "Trash";
+    },
+    onChange: showState,
+  });
 
   function showState() {
     const shown = grid.children.length;
-    empty.hidden = shown > 0 || loading;
-    more.hidden = !failed && (done || shown === 0);
-    more.disabled = loading;
-    grid.setAttribute("aria-busy", String(loading));
+    empty.hidden = shown > 0 || pager.loading;
+    pager.showMore(shown);
   }
 
   function gone(item) {
@@ -64,57 +72,11 @@ export function createTrash(ctx) {
     }
   }
 
-  async function loadPage() {
-    if (loading || done) return;
-    loading = true;
-    failed = false;
-    showState();
-    const { signal } = controller;
-    try {
-      const page = await ctx.api.get("/api/v1/gallery/trash", { query: { limit: PAGE_SIZE, cursor }, signal });
-      for (const item of page.items) {
-        if (grid.querySelector(`li[data-id="${CSS.escape(item.id)}"]`)) continue;
-        grid.append(trashCard(item, { onRestore: restore, onDeleteForever: deleteForever }));
-      }
-      cursor = page.nextCursor;
-      done = !cursor;
-      $("trash-title").textContent = page.total ? `Trash (${count(page.total)})` : "Trash";
-    } catch (error) {
-      if (error.name === "AbortError") return;
-      failed = true;
-      notifyError(error);
-    } finally {
-      if (!signal.aborted) {
-        loading = false;
-        showState();
-        if (!done && !failed) rearm();
-      }
-    }
-  }
-
-  const observer = new IntersectionObserver(
-    (entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && !$("trash-view").hidden) loadPage();
-    },
-    { rootMargin: "600px 0px" },
-  );
-  function rearm() {
-    observer.unobserve(sentinel);
-    observer.observe(sentinel);
-  }
-  more.addEventListener("click", () => loadPage());
-
   return {
     /** Every time the view is shown: read it again (other tabs and the gallery change it). */
     show() {
-      controller.abort();
-      controller = new AbortController();
-      cursor = null;
-      done = false;
-      loading = false;
-      failed = false;
       grid.replaceChildren();
-      loadPage();
+      pager.restart();
     },
   };
 }
