@@ -27,6 +27,7 @@ def render_banner(stack: LocalStack) -> str:
         f"Galleria local stack is up ({stack.template_path}: {summary})",
         "",
         f"  API        {stack.base_url}",
+        f"  Gallery    {stack.base_url}/app   (sign in with the API key below)",
         f"  API key    {stack.api_key}   (team {stack.team_id})",
         f"  Local AWS  {stack.aws.endpoint_url}   (moto; credentials testing/testing, us-east-1)",
         f"  Logs       {Path(stack.log_dir) / '<FunctionLogicalId>.log'}",
