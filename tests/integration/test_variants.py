@@ -224,12 +224,16 @@ def test_clean_background_makes_a_transparent_png_variant(stack, team) -> None:
         Body=buffer.getvalue(),
     )
 
+    titled = stack.request("PATCH", f"{GALLERY}/{made}", key=team.key, json_body={"title": "Red square"})
+    assert titled.status == 200, titled.body
+
     accepted = stack.request("POST", f"{GALLERY}/{made}/clean-background", key=team.key)
     job = finished_job(stack, team, accepted.json()["jobId"])
     variant = item(stack, team, job["result"]["images"][0]["galleryId"])
     cleaned = original_pixels(team, variant["id"], variant)
 
     assert (variant["source"], variant["parentId"], variant["mimeType"]) == ("derived", made, "image/png")
+    assert variant["title"] == "Red square"  # the same picture, changed: it keeps its name
     assert cleaned.mode == "RGBA" and cleaned.size == (200, 160)
     assert cleaned.getpixel((5, 5))[3] == 0 and cleaned.getpixel((100, 80))[3] == 255
 

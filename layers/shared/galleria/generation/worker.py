@@ -53,10 +53,12 @@ EDIT_SOURCE_MAX_BYTES = 4 * 1024 * 1024  # what OpenAI's edit endpoint takes; th
 
 @dataclass(frozen=True)
 class _Target:
-    """Where a job's items go: the team (its plan decides their visibility) and its collections."""
+    """Where a job's items go: the team (its plan decides their visibility) and its collections,
+    and the title they carry (a derived image keeps its source's: the same picture, changed)."""
 
     team: Team
     collections: tuple[str, ...]
+    title: str | None = None
 
 
 class RetryLater(Exception):
@@ -108,11 +110,21 @@ class GenerationWorker:
             logger.info("job already finished", job_id=job_id)
             return job
         spec = GenerationSpec.model_validate(job.request)
-        target = _Target(self.accounts.get_team(job.team_id), self._collections_to_join(job, spec))
+        # The item the job starts from (an uploaded source image in tmp/ takes its place).
+        source_item = (
+            self.items.find(job.team_id, spec.source_item_id)
+            if spec.source_item_id and not job.source_key
+            else None
+        )
+        target = _Target(
+            self.accounts.get_team(job.team_id),
+            self._collections_to_join(job, spec),
+            title=source_item.title if spec.derive and source_item else None,
+        )
         provider = (
             derived_provider(spec.derive, spec.rows, spec.cols) if spec.derive else self.providers(job.model)
         )
-        source = self._source_bytes(job, spec)
+        source = self._source_bytes(job, source_item)
         seed = base_seed(job, spec)
 
         gave_up: list[Exception] = []
@@ -281,6 +293,7 @@ class GenerationWorker:
             id=item_id,
             team_id=job.team_id,
             prompt=spec.prompt,
+            title=target.title,
             model=job.model,
             style_preset=spec.style_preset,
             aspect_ratio=spec.aspect_ratio,
@@ -323,14 +336,11 @@ class GenerationWorker:
             return ()
         return tuple(self.writer.collections.find_many(job.team_id, [spec.collection_id]))
 
-    def _source_bytes(self, job: Job, spec: GenerationSpec) -> bytes | None:
+    def _source_bytes(self, job: Job, item: Item | None) -> bytes | None:
         """The uploaded source (tmp/), else the source item's original (a remix of an item made
         from an upload reads the source that item kept)."""
         if job.source_key:
             return self.storage.get(job.source_key)
-        if not spec.source_item_id:
-            return None
-        item = self.items.find(job.team_id, spec.source_item_id)
         if item is None:
             return None
         original = self.storage.get(item.object_keys[Rendition.ORIGINAL])
