@@ -1,9 +1,10 @@
 """Browser tests: Playwright drives Debian's Chromium against /app on a local stack of their own.
 
 Elements are found only by role, accessible name, label and text, as the page's accessibility
-contract (docs/gallery-page.md) names them. Each test gets a fresh team (its own key, credits and gallery), a fresh
-browser context and page; a console error or uncaught page error fails the test. Screenshots of
-the main views, and of every open page when a test fails, go to test-artifacts/screenshots/.
+contract (docs/gallery-page.md) names them. Each test gets a fresh team (its own key, credits and
+gallery), a fresh browser context and page; a console error or uncaught page error fails the test.
+Screenshots of the main views, and of every open page when a test fails, go to
+test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
