@@ -322,6 +322,20 @@ class App:
     def dialog(self, name: str) -> Locator:
         return self.page.get_by_role("dialog", name=name, exact=True)
 
+    def select(self, prompt: str) -> None:
+        """Tick a card's "Select" checkbox."""
+        self.card(prompt).get_by_role("checkbox", name="Select", exact=True).check()
+
+    def open_generate_panel(self) -> Locator:
+        """ "New image", then the offline model chosen in the panel that opens; the panel."""
+        self.button("New image").click()
+        panel = self.page.get_by_role("region", name="Generate", exact=True)
+        expect(panel).to_be_visible()
+        model = panel.get_by_role("combobox", name="Model", exact=True)
+        expect(model.get_by_role("option", name="local/procedural", exact=True)).to_have_count(1)
+        model.select_option(label="local/procedural")
+        return panel
+
     def combobox(self, name: str) -> Locator:
         return self.page.get_by_role("combobox", name=name, exact=True)
 

@@ -178,12 +178,7 @@ def test_gallery_generate_panel_and_dialogs(app, team, unique, audit):
     page = app.page
     audit(page, "gallery")
 
-    app.button("New image").click()
-    panel = page.get_by_role("region", name="Generate", exact=True)
-    expect(panel).to_be_visible()
-    model = panel.get_by_role("combobox", name="Model", exact=True)
-    expect(model.get_by_role("option", name="local/procedural", exact=True)).to_have_count(1)
-    model.select_option(label="local/procedural")
+    panel = app.open_generate_panel()
     audit(page, "generate panel")
     app.button("New image").click()
     expect(panel).to_be_hidden()
@@ -207,7 +202,7 @@ def test_gallery_generate_panel_and_dialogs(app, team, unique, audit):
     expect(dialog).to_be_hidden()
 
     for prompt in prompts[:2]:
-        app.card(prompt).get_by_role("checkbox", name="Select", exact=True).check()
+        app.select(prompt)
     expect(page.get_by_text("2 selected", exact=True)).to_be_visible()
     audit(page, "gallery, two selected")
     audit_dialog(app, audit, app.button("Tag selected"), "Tag selected", close="Cancel")

@@ -18,10 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Locator, Request, expect
+from playwright.sync_api import Request, expect
 
 if TYPE_CHECKING:
-    from conftest import App, Team
+    from conftest import Team
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -75,21 +75,6 @@ def model_info(team: Team, model_id: str) -> dict[str, Any]:
 def item_name(item: dict[str, Any]) -> str:
     """What a card is called (the contract): the title if set, else the prompt."""
     return (item.get("title") or "").strip() or item["prompt"] or "Untitled image"
-
-
-def select_card(app: App, prompt: str) -> None:
-    app.card(prompt).get_by_role("checkbox", name="Select", exact=True).check()
-
-
-def generate_panel(app: App) -> Locator:
-    page = app.page
-    app.button("New image").click()
-    panel = page.get_by_role("region", name="Generate", exact=True)
-    expect(panel).to_be_visible()
-    model = panel.get_by_role("combobox", name="Model", exact=True)
-    expect(model.get_by_role("option", name="local/procedural", exact=True)).to_have_count(1)
-    model.select_option(label="local/procedural")
-    return panel
 
 
 def gallery_query(request: Request) -> dict[str, str] | None:
@@ -202,8 +187,8 @@ def test_tag_selected_add_then_remove(app, team, unique, shot):
 
     tag_button = app.button("Tag selected")
     expect(tag_button).to_be_disabled()
-    select_card(app, first)
-    select_card(app, second)
+    app.select(first)
+    app.select(second)
     expect(page.get_by_text("2 selected", exact=True)).to_be_visible()
     expect(tag_button).to_be_enabled()
 
@@ -254,8 +239,8 @@ def test_add_selected_to_a_new_collection(app, team, unique, shot):
     page = app.page
     app.expect_cards([left_out, second, first])
 
-    select_card(app, first)
-    select_card(app, second)
+    app.select(first)
+    app.select(second)
     expect(page.get_by_text("2 selected", exact=True)).to_be_visible()
     app.button("Add selected to collection").click()
     dialog = app.dialog("Add to collection")
@@ -346,7 +331,7 @@ def test_generate_with_a_source_image(app, team, unique, shot):
     page = app.page
     app.expect_cards([older])
 
-    panel = generate_panel(app)
+    panel = app.open_generate_panel()
     prompt = f"A {unique('fox')} made from this sketch"
     panel.get_by_role("textbox", name="Prompt", exact=True).fill(prompt)
     source = panel.get_by_label("Source image (optional)", exact=True)
@@ -378,7 +363,7 @@ def test_credits_and_storage_follow_a_generation(app, team, unique):
     expect(app.storage).not_to_contain_text("?")
     initial_storage = app.storage.inner_text()
 
-    panel = generate_panel(app)
+    panel = app.open_generate_panel()
     prompt = f"A {unique('cactus')} in a clay pot"
     panel.get_by_role("textbox", name="Prompt", exact=True).fill(prompt)
     app.button("Generate", panel).click()

@@ -96,7 +96,7 @@ def test_download_one_image_and_a_zip_of_the_selection(app, team, unique, shot):
     assert single.value.suggested_filename.lower().endswith(".png"), single.value.suggested_filename
 
     for prompt in (first, second):
-        app.card(prompt).get_by_role("checkbox", name="Select", exact=True).check()
+        app.select(prompt)
     expect(page.get_by_text("2 selected", exact=True)).to_be_visible()
     with page.expect_download(timeout=JOB_TIMEOUT_MS) as archive:
         app.button("Download selected").click()

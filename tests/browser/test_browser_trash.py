@@ -20,7 +20,7 @@ def test_bulk_delete_then_restore_and_delete_forever(app, team, unique, shot):
     app.expect_cards([kept, destroyed, restored])
 
     for prompt in (restored, destroyed):
-        app.card(prompt).get_by_role("checkbox", name="Select", exact=True).check()
+        app.select(prompt)
     expect(page.get_by_text("2 selected", exact=True)).to_be_visible()
     app.button("Delete selected").click()
     confirm = app.dialog("Delete 2 images?")
