@@ -8,6 +8,20 @@ import struct
 from PIL import Image
 
 
+def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
+    """The image saved as ``fmt`` (Pillow's options), in memory."""
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> Image.Image:
+    """The picture in ``data``, fully read."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
 def image_bytes(fmt: str, size: tuple[int, int] = (64, 48), frames: int = 1) -> bytes:
     """A real image (a gradient, a different tint per frame) in a Pillow format: PNG, JPEG, WEBP, GIF."""
     width, height = size

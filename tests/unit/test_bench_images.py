@@ -4,21 +4,14 @@ benchmark-only dependency, so its half is skipped where it is not installed."""
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from media_samples import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = {"png_side": 600, "jpeg_side": 640}  # above the 512 thumbnail, so both sizes shrink
-
-
-def decode(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def assert_promised_outputs(fixture_data: bytes, outputs: dict[str, bytes]) -> None:

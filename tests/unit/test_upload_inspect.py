@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import struct
@@ -12,7 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from media_samples import box, ftyp, full_box, mp4, tkhd, trak
+from media_samples import box, encode, ftyp, full_box, mp4, tkhd, trak
 from PIL import Image, ImageFile
 
 from galleria.errors import InvalidImage
@@ -35,12 +34,6 @@ def refusal(data: bytes, **limits: int) -> str:
 
 
 # Images
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def noisy(size: tuple[int, int]) -> Image.Image:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import random
 
 import pytest
+from media_samples import decode, encode
 from PIL import Image, ImageCms, ImageDraw, PngImagePlugin
 
 from galleria.errors import InvalidImage
@@ -15,18 +15,6 @@ XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description prompt="a secret"/></rdf:RDF></x:xmpmeta>'
 )
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def decode(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def exif_with(**tags: object) -> Image.Exif:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import random
 import resource
 import struct
 import zlib
 
 import pytest
+from media_samples import encode
 from PIL import Image
 
 from galleria.errors import InvalidImage
 from galleria.imaging.decode import open_image
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def noisy(size: tuple[int, int], seed: int = 1) -> Image.Image:

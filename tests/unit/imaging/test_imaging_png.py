@@ -6,22 +6,11 @@ import io
 import random
 
 import pytest
+from media_samples import decode, encode
 from PIL import Image
 
 from galleria.imaging.convert import convert_image
 from galleria.imaging.png import STRIP_ROWS, write_png
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def decode(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def noise(mode: str, size: tuple[int, int]) -> Image.Image:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from media_samples import decode, encode
 from PIL import Image, ImageDraw
 
 from galleria.errors import InvalidImage
 from galleria.imaging.thumbnails import make_thumbnail, make_thumbnails
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def decode(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def picture(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
