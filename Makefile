@@ -1,6 +1,12 @@
 # Galleria — `make help` lists the targets.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The Lambda runtime's Python, 3.13: found on PATH or among pyenv's and uv's versions
+# (scripts/find-python), or given as PYTHON=/path/to/python3.13. Exported so that sam build's layer
+# Makefile compiles bytecode with the same interpreter.
+ifndef PYTHON
+PYTHON := $(shell scripts/find-python 3.13)
+endif
+export PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
@@ -14,8 +20,8 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (the Lambda runtime is Python 3.11)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { scripts/find-python 3.13; exit 1; }
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
@@ -26,7 +32,8 @@ $(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.txt
 	@touch $@
 
 $(SAM_VENV)/bin/.installed: requirements/sam.txt
-	$(PYTHON) -m venv $(SAM_VENV)
+	@test -n "$(PYTHON)" || { scripts/find-python 3.13; exit 1; }
+	$(PYTHON) -m venv --clear $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
 	@touch $@
 

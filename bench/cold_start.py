@@ -8,7 +8,7 @@ and "baseline + validation" (the resolver validating one route's pydantic model)
 function within 1.15× the baseline; workers are reported.
 
 Each import runs in a new interpreter laid out and configured as Lambda runs it. The interpreter is
-a Python 3.11 virtualenv made here whose site-packages hold only what the Lambda runtime ships
+a Python 3.13 virtualenv made here whose site-packages hold only what the Lambda runtime ships
 (boto3, botocore and their dependencies, like /var/lang); the function's code folder is the working
 directory and first on sys.path, then the layer (Lambda's /opt/python). The environment is the
 function's variables from template.yaml (Globals merged), dummy region and credentials,
@@ -40,6 +40,7 @@ import argparse
 import importlib.metadata
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -248,10 +249,10 @@ def _moved(tree: Tree, label: str, root: Path) -> Tree:
 
 
 def make_runtime(root: Path) -> Path:
-    """A Python 3.11 whose site-packages hold only the runtime's SDK (linked from this virtualenv), as
+    """A Python 3.13 whose site-packages hold only the runtime's SDK (linked from this virtualenv), as
     Lambda's does: no other package to import by accident or to scan for entry points. Its python."""
-    if sys.version_info[:2] != (3, 11):
-        raise SystemExit("the Lambda runtime is Python 3.11: run this with .venv/bin/python")
+    if sys.version_info[:2] != (3, 13):
+        raise SystemExit("the Lambda runtime is Python 3.13: run this with .venv/bin/python")
     venv.EnvBuilder(symlinks=True).create(root)
     site = Path(sysconfig.get_path("purelib", vars={"base": str(root)}))
     for name in RUNTIME_DISTRIBUTIONS:
@@ -273,7 +274,8 @@ def sam_build(sam: str, workspace: Path) -> Path:
     result = subprocess.run(
         [sam, "build", "--build-dir", str(build_dir), "--cache-dir", str(workspace / "sam-cache")],
         cwd=ROOT,
-        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        # The layer's native wheels for this machine's CPU, not the runtime's arm64: it is imported here.
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_ARCH": platform.machine()},
         capture_output=True,
         text=True,
         check=False,
@@ -293,7 +295,7 @@ def lambda_environment(target: Target, tree: Tree) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",  # Lambda's filesystem is read-only
         "LAMBDA_TASK_ROOT": str(code),
         "AWS_LAMBDA_FUNCTION_NAME": target.name,
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "bench",

@@ -1,4 +1,4 @@
-"""`sam validate --lint` and `sam build` succeed (no container: this machine's Python 3.11)."""
+"""`sam validate --lint` and `sam build` succeed (no container, on any CPU: wheels for arm64 Python 3.13)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = os.environ.get("SAM_CLI", "")
-PYTHON_311_MAGIC = (3495).to_bytes(2, "little") + b"\r\n"  # CPython 3.11's bytecode magic number
+PYTHON_313_MAGIC = (3571).to_bytes(2, "little") + b"\r\n"  # CPython 3.13's bytecode magic number
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based (bit 0), source not checked (bit 1 clear)
 
 pytestmark = [
@@ -55,6 +55,25 @@ def test_sam_build_builds_the_layer_and_every_function(build_dir: Path) -> None:
         assert (build_dir / function / module).is_file(), function
 
 
+def test_the_layers_native_code_is_for_the_arm64_runtime_whatever_this_machines_cpu(build_dir: Path) -> None:
+    layer = build_dir / "SharedLayer" / "python"
+    extensions = sorted(layer.rglob("*.so"))
+    assert extensions, "Pillow, pydantic-core and zlib-ng ship compiled extensions"
+    foreign = [
+        path.name
+        for path in extensions
+        if "aarch64" not in path.name and not path.parent.name.endswith(".libs")
+    ]
+    assert not foreign, f"extensions built for another CPU or Python: {foreign[:5]}"
+    assert any(path.name.startswith("_imaging.cpython-313-aarch64-linux-gnu") for path in extensions)
+    assert _is_arm64_elf(next(layer.glob("PIL/_imaging.cpython-313-*.so")))
+
+
+def _is_arm64_elf(path: Path) -> bool:
+    header = path.read_bytes()[:20]
+    return header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183  # EM_AARCH64
+
+
 def test_the_layer_ships_bytecode_for_the_runtime_that_never_goes_stale(build_dir: Path) -> None:
     """Lambda's filesystem is read-only: a module shipped without bytecode is compiled at every cold
     start. Unchecked-hash .pyc files are used whatever the sources' mtimes after zipping and deploying."""
@@ -65,10 +84,10 @@ def test_the_layer_ships_bytecode_for_the_runtime_that_never_goes_stale(build_di
     uncompiled = [source for source in sources if not _bytecode_of(source).is_file()]
     assert not uncompiled, f"{len(uncompiled)} modules without bytecode, e.g. {uncompiled[:3]}"
     for package in ("galleria", "aws_lambda_powertools", "pydantic", "pydantic_core", "aws_xray_sdk"):
-        assert (layer / package / "__pycache__" / "__init__.cpython-311.pyc").is_file(), package
+        assert (layer / package / "__pycache__" / "__init__.cpython-313.pyc").is_file(), package
     headers = {pyc.read_bytes()[:8] for pyc in bytecode}
-    assert headers == {PYTHON_311_MAGIC + UNCHECKED_HASH.to_bytes(4, "little")}
-    assert all(pyc.name.endswith(".cpython-311.pyc") for pyc in bytecode)
+    assert headers == {PYTHON_313_MAGIC + UNCHECKED_HASH.to_bytes(4, "little")}
+    assert all(pyc.name.endswith(".cpython-313.pyc") for pyc in bytecode)
     sourceless = [
         pyc for pyc in bytecode if not (pyc.parent.parent / f"{pyc.name.split('.')[0]}.py").is_file()
     ]
@@ -76,4 +95,4 @@ def test_the_layer_ships_bytecode_for_the_runtime_that_never_goes_stale(build_di
 
 
 def _bytecode_of(source: Path) -> Path:
-    return source.parent / "__pycache__" / f"{source.stem}.cpython-311.pyc"
+    return source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"

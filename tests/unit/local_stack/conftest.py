@@ -75,7 +75,7 @@ def make_spec() -> MakeSpec:
             "name": "galleria-TestFunction",
             "code_uri": code_uri,
             "handler": handler,
-            "runtime": "python3.11",
+            "runtime": "python3.13",
             "timeout_seconds": 5,
             "memory_mb": 256,
             "environment": {},

@@ -19,7 +19,7 @@ TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
-    Runtime: python3.11
+    Runtime: python3.13
     Timeout: 10
 Resources:
   Api:

@@ -19,7 +19,7 @@ Parameters:
   RecordsFile: {Type: String}
 Globals:
   Function:
-    Runtime: python3.11
+    Runtime: python3.13
     Timeout: 5
     Environment:
       Variables:

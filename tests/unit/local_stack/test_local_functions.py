@@ -47,7 +47,7 @@ def test_globals_fill_in_what_a_function_does_not_say(
 ) -> None:
     generate = functions["GenerateApiFunction"]
 
-    assert generate.runtime == "python3.11"
+    assert generate.runtime == "python3.13"
     assert (generate.timeout_seconds, generate.memory_mb) == (29, 512)
     assert generate.layers == ((project_root / "layers" / "shared").resolve(),)
     assert generate.code_uri == (project_root / "functions" / "generate").resolve()

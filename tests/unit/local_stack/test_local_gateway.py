@@ -21,7 +21,7 @@ Parameters:
   Greeting: {Type: String, Default: hello}
 Globals:
   Function:
-    Runtime: python3.11
+    Runtime: python3.13
     Timeout: 10
     Environment:
       Variables:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from aws_lambda_powertools import Logger
@@ -42,8 +42,6 @@ _PROBLEMS = {
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # The request may have been received and acted on.
 _INTERRUPTED = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-
-Model = TypeVar("Model", bound=BaseModel)
 
 
 def header_delay(response: httpx.Response, *, now: Callable[[], float] = time.time) -> float | None:
@@ -268,7 +266,7 @@ def check_fetch_url(url: str, *, base_url: str, domains: tuple[str, ...], name: 
     )
 
 
-def read_model(response: httpx.Response, model: type[Model], name: str) -> Model:
+def read_model[Model: BaseModel](response: httpx.Response, model: type[Model], name: str) -> Model:
     """Parse a JSON body into ``model``; a body that is not JSON or has the wrong shape is an error."""
     try:
         return model.model_validate_json(response.content)
