@@ -10,6 +10,9 @@ export PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
+SAM := $(SAM_VENV)/bin/sam
+STAGE ?= dev
 PORT ?= 8000
 # The browser tests drive Debian's Chromium (`make browser` installs it); no browser download.
 CHROMIUM ?= /usr/bin/chromium
@@ -31,6 +34,12 @@ $(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.txt
 	$(BIN)/pip install --quiet -r requirements/bench.txt
 	@touch $@
 
+$(CHECKOV_VENV)/bin/.installed: requirements/checkov.txt
+	@test -n "$(PYTHON)" || { scripts/find-python 3.13; exit 1; }
+	$(PYTHON) -m venv --clear $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements/checkov.txt
+	@touch $@
+
 $(SAM_VENV)/bin/.installed: requirements/sam.txt
 	@test -n "$(PYTHON)" || { scripts/find-python 3.13; exit 1; }
 	$(PYTHON) -m venv --clear $(SAM_VENV)
@@ -42,16 +51,14 @@ install: $(BIN)/.installed ## Create .venv with every pinned dependency
 run: install ## Start the local stack on 127.0.0.1:$(PORT) (Ctrl-C stops it)
 	$(BIN)/galleria-local --port $(PORT)
 
-test: install sam-install browser ## Lint, then run every test (unit, integration, template, e2e, browser)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/cfn-lint template.yaml
-	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam $(BIN)/pytest
+test: lint sam-install browser ## Lint, then run every test (unit, integration, template, e2e, browser)
+	SAM_CLI=$(CURDIR)/$(SAM) $(BIN)/pytest
 
-lint: install ## ruff and cfn-lint only
+lint: install $(CHECKOV_VENV)/bin/.installed ## ruff, cfn-lint and checkov (.checkov.yaml: each skipped check with its reason)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 format: install ## Format the code
 	$(BIN)/ruff format .
@@ -70,7 +77,7 @@ bench-images: $(BIN)/.bench-installed ## Image pipeline ms per image vs pyvips a
 	$(BIN)/python -m bench.image_pipeline
 
 bench-cold-start: install sam-install ## Handler import time per function vs a bare API function, on a fresh sam build (about five minutes)
-	$(BIN)/python -m bench.cold_start --sam $(SAM_VENV)/bin/sam
+	$(BIN)/python -m bench.cold_start --sam $(SAM)
 
 bench-aws-calls: install ## AWS calls per API operation and per generated image, warm and cold (about three minutes)
 	$(BIN)/python -m bench.aws_calls_per_operation
@@ -95,12 +102,19 @@ browser: ## Install Debian's chromium for the browser tests if missing (apt-get,
 	[ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null || { echo "chromium is installed but not at $(CHROMIUM) nor on PATH: set CHROMIUM" >&2; exit 1; }
 
 build: sam-install ## sam build (layer and functions, no container)
-	$(SAM_VENV)/bin/sam build
+	$(SAM) build
 
 validate: sam-install ## sam validate --lint
-	$(SAM_VENV)/bin/sam validate --lint
+	$(SAM) validate --lint
+
+deploy: build ## Deploy to your AWS account: STAGE=dev (default) or prod, per samconfig.toml (docs/deploying.md)
+	@case "$(STAGE)" in dev|prod) ;; *) echo "STAGE must be dev or prod (samconfig.toml)" >&2; exit 2;; esac
+	$(SAM) deploy --config-env $(STAGE)
+
+outputs: sam-install ## The deployed stack's outputs (API URL, table and bucket names): STAGE=dev or prod
+	$(SAM) list stack-outputs --config-env $(STAGE) --output table
 
 clean: ## Remove virtualenvs, build output and caches
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
 
-.PHONY: help install run test lint format sam-install browser build validate clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput
+.PHONY: help install run test lint format sam-install browser build validate deploy outputs clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput

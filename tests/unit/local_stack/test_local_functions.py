@@ -78,5 +78,6 @@ def test_http_and_sqs_events_are_read(functions: dict[str, FunctionSpec]) -> Non
             queue_arn=QUEUE_ARN,
             batch_size=1,
             report_batch_item_failures=True,
+            maximum_concurrency=20,  # the GenerationWorkerMaxConcurrency parameter's default
         ),
     )
