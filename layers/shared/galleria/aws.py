@@ -3,7 +3,6 @@ error handler an AWS service that stayed unavailable from a bug."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 # Standard retry mode retries throttling and 5xx with backoff; timeouts keep a stuck call
@@ -15,8 +14,17 @@ _CLIENT_CONFIG = {
 }
 
 
-@cache
+_clients: dict[str, Any] = {}
+
+
 def client(service: str) -> Any:
+    """The process's one client for ``service``, made on first use."""
+    if service not in _clients:
+        _clients[service] = _new_client(service)
+    return _clients[service]
+
+
+def _new_client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -28,7 +36,13 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and credentials between cases)."""
-    client.cache_clear()
+    _clients.clear()
+
+
+def close_connections() -> None:
+    """Close every cached client's pooled connections; the clients stay usable and reconnect on demand."""
+    for cached in _clients.values():
+        cached.close()
 
 
 def gave_up(error: BaseException) -> bool:

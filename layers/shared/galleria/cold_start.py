@@ -17,6 +17,10 @@ gc.disable()
 
 
 def handler_loaded() -> None:
-    """The handler module is built: keep its objects out of every later collection, collect again."""
+    """The handler module is built: register the SnapStart hooks (galleria.snapstart), keep its
+    objects out of every later collection, collect again."""
+    from galleria import snapstart
+
+    snapstart.register_hooks()
     gc.freeze()
     gc.enable()
