@@ -206,6 +206,16 @@ def test_every_event_invokes_the_live_alias_not_the_unpublished_function() -> No
     assert all("Aliaslive" in json.dumps(uri) for uri in integrations)
 
 
+def test_a_change_to_the_layer_or_the_settings_publishes_a_new_version_too() -> None:
+    """Without it SAM publishes only on code changes, and the alias would keep serving the old layer."""
+    functions = {
+        name: body["Properties"]
+        for name, body in load_template(TEMPLATE).resources.items()
+        if body["Type"] == "AWS::Serverless::Function"
+    }
+    assert all(properties["AutoPublishAliasAllProperties"] is True for properties in functions.values())
+
+
 def _integration_uris(document: Mapping[str, Any]) -> Iterator[Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
