@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,6 +37,7 @@ from galleria_local.intrinsics import ACCOUNT_ID, REGION, Resolver
 from galleria_local.moto_serial import serialised_moto
 from galleria_local.provision import local_name, provision
 from galleria_local.routes import RouteTable
+from galleria_local.s3_events import aws_shaped_s3_events
 from galleria_local.template import Template, load_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -262,7 +264,8 @@ def in_process_stack(
     os.environ.update(FAKE_CREDENTIALS)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
-        with mock_aws(), serialised_moto():  # serialised as the local stack runs moto
+        # serialised, and with S3's own notifications, as the local stack runs moto
+        with mock_aws(), serialised_moto(), aws_shaped_s3_events():
             functions = {
                 spec.logical_id: spec for spec in read_functions(*provision_in_process(template_path))
             }
@@ -304,19 +307,20 @@ def http_event(
     query: dict[str, str] | None,
     json_body: Any,
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload format 2.0) event."""
-    return {
+    """An API Gateway HTTP API (payload format 2.0) event. As API Gateway does, it leaves out the query
+    string parameters, path parameters and body a request has none of (rather than sending null)."""
+    now = datetime.now(UTC)
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
         "headers": headers,
-        "queryStringParameters": query,
-        "pathParameters": params or None,
         "requestContext": {
             "accountId": ACCOUNT_ID,
             "apiId": "local",
             "domainName": API_HOST,
+            "domainPrefix": API_HOST.split(".", 1)[0],
             "http": {
                 "method": method,
                 "path": path,
@@ -327,10 +331,18 @@ def http_event(
             "requestId": str(uuid.uuid4()),
             "routeKey": route_key,
             "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
         },
-        "body": json.dumps(json_body) if json_body is not None else None,
         "isBase64Encoded": False,
     }
+    if query:
+        event["queryStringParameters"] = query
+    if params:
+        event["pathParameters"] = params
+    if json_body is not None:
+        event["body"] = json.dumps(json_body)
+    return event
 
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:

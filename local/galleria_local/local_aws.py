@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any, ClassVar, Protocol
 
 import boto3
+from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -16,9 +18,12 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from galleria_local.iam.enforcement import enforced_iam
 from galleria_local.intrinsics import REGION
 from galleria_local.moto_serial import serialised_moto
+from galleria_local.s3_events import aws_shaped_s3_events
 
+# The account's root credentials: the local stack itself, the admin CLI and the tests sign with them.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -32,13 +37,16 @@ class LocalAws:
     """A moto server on an ephemeral port; `client()` and `environment()` both aim at it.
 
     moto keeps its state in module globals: every server in a process shares one account. So one
-    LocalAws runs per process at a time, and each starts from an empty account.
+    LocalAws runs per process at a time, and each starts from an empty account, with AWS's managed
+    policies in it. With `enforce_iam` every request is authorised as AWS would (iam/enforcement.py):
+    `CREDENTIALS` are the root's and may do anything, role sessions what their role's policies allow.
     """
 
     _running: ClassVar[LocalAws | None] = None
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, enforce_iam: bool = True) -> None:
         self._host = host
+        self.enforce_iam = enforce_iam
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._session = boto3.session.Session(
@@ -48,7 +56,7 @@ class LocalAws:
         )
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._serialised = ExitStack()
+        self._moto_patches = ExitStack()
         self.endpoint_url = ""
 
     def start(self) -> None:
@@ -56,7 +64,12 @@ class LocalAws:
             raise RuntimeError("A local AWS already runs in this process, and moto's state is per process")
         # Werkzeug logs every request moto serves; the gateway's access log is the one worth reading.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._serialised.enter_context(serialised_moto())
+        self._moto_patches.enter_context(serialised_moto())
+        self._moto_patches.enter_context(aws_shaped_s3_events())
+        self._moto_patches.enter_context(aws_managed_policies())
+        if self.enforce_iam:
+            root_key, root_secret = CREDENTIALS["AWS_ACCESS_KEY_ID"], CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+            self._moto_patches.enter_context(enforced_iam(root_key, root_secret))
         app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(self._host, 0, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -76,7 +89,7 @@ class LocalAws:
                 self._thread.join()
             self._server = None
             LocalAws._running = None
-        self._serialised.close()
+        self._moto_patches.close()
 
     def client(self, service: str) -> Any:
         """A cached boto3 client (boto3 clients are thread-safe; creating them is not cheap)."""
@@ -93,3 +106,16 @@ class LocalAws:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
         }
+
+
+@contextmanager
+def aws_managed_policies() -> Iterator[None]:
+    """While open, a reset account has AWS's managed policies (AWSLambdaBasicExecutionRole...), which
+    moto leaves out unless asked: the functions' roles attach them."""
+    iam_config = default_user_config["iam"]
+    loaded = iam_config.get("load_aws_managed_policies", False)
+    iam_config["load_aws_managed_policies"] = True
+    try:
+        yield
+    finally:
+        iam_config["load_aws_managed_policies"] = loaded
