@@ -90,12 +90,6 @@ def test_every_alarm_notifies_the_alarm_topic() -> None:
         assert alarm["AlarmActions"] == ["AlarmTopic"], name
 
 
-def test_x_ray_tracing_is_active_for_every_function() -> None:
-    assert TEMPLATE_BODY["Globals"]["Function"]["Tracing"] == "Active"
-    for function in FUNCTIONS:
-        assert RESOURCES[function]["Properties"].get("Tracing", "Active") == "Active", function
-
-
 def _handler(function: str) -> tuple[ast.Module, ast.FunctionDef]:
     properties = RESOURCES[function]["Properties"]
     module_name, handler_name = properties["Handler"].rsplit(".", 1)

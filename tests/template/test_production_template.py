@@ -187,6 +187,22 @@ def test_snapstart_applies_to_an_api_functions_published_versions_when_the_param
     assert _condition_holds("UseSnapStart", {"SnapStart": "Enabled"})
 
 
+@pytest.mark.parametrize("name", API_FUNCTIONS)
+def test_an_api_function_is_traced_and_patches_botocore_only_when_api_tracing_is_active(name: str) -> None:
+    function = _resources("AWS::Lambda::Function")[name]
+    assert function["TracingConfig"] == {"Mode": {"Fn::If": ["TracesApi", "Active", "PassThrough"]}}
+    disabled = function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"]
+    assert disabled == {"Fn::If": ["TracesApi", "false", "true"]}
+    assert not _condition_holds("TracesApi", {})
+    assert _condition_holds("TracesApi", {"ApiTracing": "Active"})
+
+
+def test_the_workers_are_always_traced() -> None:
+    workers = set(_resources("AWS::Lambda::Function")) - set(API_FUNCTIONS)
+    for name in workers:
+        assert _resources("AWS::Lambda::Function")[name]["TracingConfig"] == {"Mode": "Active"}, name
+
+
 def test_the_workers_never_snapstart() -> None:
     workers = set(_resources("AWS::Lambda::Function")) - set(API_FUNCTIONS)
     assert len(workers) == 5

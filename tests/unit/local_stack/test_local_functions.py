@@ -48,7 +48,7 @@ def test_globals_fill_in_what_a_function_does_not_say(
     generate = functions["GenerateApiFunction"]
 
     assert generate.runtime == "python3.13"
-    assert (generate.timeout_seconds, generate.memory_mb) == (29, 512)
+    assert (generate.timeout_seconds, generate.memory_mb) == (29, 1024)
     assert generate.layers == ((project_root / "layers" / "shared").resolve(),)
     assert generate.code_uri == (project_root / "functions" / "generate").resolve()
     assert generate.handler == "generate.lambda_handler"
@@ -61,7 +61,8 @@ def test_a_functions_own_settings_win(functions: dict[str, FunctionSpec]) -> Non
     worker = functions["GenerationWorkerFunction"]
 
     assert (worker.timeout_seconds, worker.memory_mb) == (300, 1024)
-    assert functions["PublicApiFunction"].memory_mb == 512
+    assert functions["PublicApiFunction"].memory_mb == 1024  # Globals
+    assert functions["TrashPurgeFunction"].memory_mb == 256
 
 
 def test_http_and_sqs_events_are_read(functions: dict[str, FunctionSpec]) -> None:
