@@ -5,7 +5,8 @@ The baseline is a bare API function: Powertools' APIGatewayHttpResolver and Logg
 DynamoDB client at module scope. Two more contenders add to it what every galleria API function has
 and it lacks, to price each on its own: "baseline + Tracer" (Powertools Tracer patching botocore)
 and "baseline + validation" (the resolver validating one route's pydantic model). Target: every API
-function within 1.15× the baseline; workers are reported.
+function within 1.10× the baseline, counting the DynamoDB client its first request creates ("with
+client", below); workers are reported.
 
 Each import runs in a new interpreter laid out and configured as Lambda runs it. The interpreter is
 a Python 3.13 virtualenv made here whose site-packages hold only what the Lambda runtime ships
@@ -57,7 +58,7 @@ from moto import mock_aws
 from bench.machine import machine
 from bench.stack import ROOT, provision_stack
 
-TARGET_RATIO = 1.15
+TARGET_RATIO = 1.10  # API functions, with the first request's DynamoDB client
 LAYER = "SharedLayer"  # template.yaml's one layer; `sam build` puts it in <build dir>/SharedLayer/python
 # What the Lambda Python runtime ships itself (the layer's build leaves these out).
 RUNTIME_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
@@ -370,17 +371,18 @@ def import_table(samples: Samples, tree: Tree, targets: Sequence[Target]) -> lis
     traced = samples[tree.label, TRACED_BASELINE]
     lines = [
         "| function | kind | wall ms | CPU ms | × baseline (wall) | × baseline | × baseline + Tracer "
-        f"| with client, × baseline | ≤ {TARGET_RATIO}× | heavy modules loaded |",
+        f"| with client, × baseline | ≤ {TARGET_RATIO:.2f}× with client | heavy modules loaded |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for target in targets:
         own = samples[tree.label, target.name]
-        ratio = median_ratio(own, base, cpu)
-        meets = ("yes" if ratio <= TARGET_RATIO else "no") if target.kind == "api" else "—"
+        counted = median_ratio(own, base, with_client)
+        meets = ("yes" if counted <= TARGET_RATIO else "no") if target.kind == "api" else "—"
         lines.append(
             f"| {target.name} | {target.kind} | {median_of(own, wall):.0f} | {median_of(own, cpu):.0f} "
-            f"| {median_ratio(own, base, wall):.2f} | {ratio:.2f} | {median_ratio(own, traced, cpu):.2f} "
-            f"| {median_ratio(own, base, with_client):.2f} | {meets} | {', '.join(own[-1].heavy) or 'none'} |"
+            f"| {median_ratio(own, base, wall):.2f} | {median_ratio(own, base, cpu):.2f} "
+            f"| {median_ratio(own, traced, cpu):.2f} | {counted:.2f} | {meets} "
+            f"| {', '.join(own[-1].heavy) or 'none'} |"
         )
     return lines
 

@@ -25,6 +25,8 @@ from galleria.accounts import admin
 from galleria.accounts.repository import AccountsRepository
 from galleria.domain.teams import Plan
 from galleria.errors import GalleriaError
+from galleria_local.intrinsics import REGION
+from galleria_local.local_aws import CREDENTIALS
 
 DEFAULT_STATE_FILE = Path(".local-stack/stack.json")
 
@@ -35,9 +37,10 @@ def stack_outputs(stack: str, state_file: Path) -> dict[str, str]:
         if not state_file.exists():
             raise SystemExit(f"No local stack state at {state_file}: start it with `make run` first")
         state = json.loads(state_file.read_text())
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        # The local account's root credentials, whatever AWS keys the shell holds: the local AWS
+        # enforces IAM and knows no other.
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.update(CREDENTIALS, AWS_DEFAULT_REGION=REGION)
         os.environ["AWS_ENDPOINT_URL"] = state["awsEndpoint"]
         aws.reset_clients()
         return dict(state["outputs"])

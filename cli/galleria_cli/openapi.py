@@ -130,7 +130,7 @@ def build_document() -> dict[str, Any]:
 def add_error_answers(document: dict[str, Any], public_routes: set[str]) -> None:
     """Every operation's error answers as ErrorOut (in place of Powertools' validation shapes), and
     no security requirement on the public routes."""
-    from galleria.api.schemas import ErrorOut
+    from galleria.api.models.common import ErrorOut
 
     schemas = document["components"]["schemas"]
     for name in _POWERTOOLS_ERROR_SCHEMAS:

@@ -22,17 +22,10 @@ from galleria.api.exports import (
     export_status_url,
 )
 from galleria.api.idempotency import idempotent_response
-from galleria.api.presenters import failed_out
-from galleria.api.schemas import (
-    BulkCollectIn,
-    BulkOut,
-    BulkTagIn,
-    ExportIn,
-    ExportOut,
-    ItemIdsIn,
-    JobAccepted,
-    JobId,
-)
+from galleria.api.models.bulk import BulkCollectIn, BulkOut, BulkTagIn, ItemIdsIn
+from galleria.api.models.exports import ExportIn, ExportOut
+from galleria.api.models.jobs import JobAccepted, JobId
+from galleria.api.presenters.bulk import failed_out
 from galleria.auth import Principal
 from galleria.bulk.service import BulkResult, BulkService
 from galleria.config import get_settings

@@ -15,17 +15,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.docs import no_content
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import collection_out, failed_out
-from galleria.api.schemas import (
+from galleria.api.models.bulk import ItemIdsIn
+from galleria.api.models.collections import (
     CollectionIn,
     CollectionItemsAdded,
     CollectionItemsRemoved,
     CollectionList,
     CollectionOut,
     CollectionPatchIn,
-    CollectionRef,
-    ItemIdsIn,
 )
+from galleria.api.models.common import CollectionRef
+from galleria.api.presenters.bulk import failed_out
+from galleria.api.presenters.collections import collection_out
 from galleria.auth import Principal
 from galleria.bulk.service import unique_ids
 from galleria.collections.service import CollectionsService

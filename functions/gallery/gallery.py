@@ -16,21 +16,20 @@ from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.docs import file_answer, no_content, redirect_answer
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import facets_out, item_out, storage_out, upload_out, upload_status_out
-from galleria.api.schemas import (
-    CollectionRef,
+from galleria.api.models.common import CollectionRef, ItemRef
+from galleria.api.models.items import (
     FacetsOut,
     FavoriteOut,
     GalleryPage,
-    GalleryStorageOut,
     ItemDetailOut,
     ItemPatchIn,
-    ItemRef,
     TrashedOut,
-    UploadIn,
-    UploadOut,
-    UploadStatusOut,
 )
+from galleria.api.models.storage import GalleryStorageOut
+from galleria.api.models.uploads import UploadIn, UploadOut, UploadStatusOut
+from galleria.api.presenters.items import facets_out, item_out
+from galleria.api.presenters.storage import storage_out
+from galleria.api.presenters.uploads import upload_out, upload_status_out
 from galleria.auth import Principal
 from galleria.items.listing import ListingFilter, ListingPage, normalise_instant
 from galleria.items.service import GalleryService

@@ -20,30 +20,22 @@ from galleria.api.docs import json_answer
 from galleria.api.generation import generation_answer, inline_images, replay, replayable
 from galleria.api.idempotency import Answer, idempotent_response
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import account_out, job_out
-from galleria.api.schemas import (
-    AccountOut,
-    AccountPatchIn,
-    CapabilitiesOut,
+from galleria.api.models.account import AccountOut, AccountPatchIn, LedgerEntryOut, LedgerOut
+from galleria.api.models.catalog import CapabilitiesOut, ModelOut, ModelsResponse
+from galleria.api.models.common import ItemId
+from galleria.api.models.generation import GenerateImageRequest, GenerateImageResponse, JobOut, PriceQuote
+from galleria.api.models.jobs import JobAccepted, JobId
+from galleria.api.models.variants import (
     EditAccepted,
     EditIn,
-    GenerateImageRequest,
-    GenerateImageResponse,
-    ItemId,
-    JobAccepted,
-    JobId,
-    JobOut,
-    LedgerEntryOut,
-    LedgerOut,
-    ModelOut,
-    ModelsResponse,
-    PriceQuote,
     SessionId,
     SessionOpened,
     SessionOut,
     SessionTurnOut,
     SplitIn,
 )
+from galleria.api.presenters.account import account_out
+from galleria.api.presenters.generation import job_out
 from galleria.auth import Principal
 from galleria.catalog import ASPECT_RATIOS, MODELS, STYLE_PRESETS
 from galleria.config import get_settings

@@ -16,8 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from galleria.api.app import create_resolver, handle
 from galleria.api.docs import json_answer, openapi_document, page_answer, redirect_answer, swagger_page
 from galleria.api.links import LinkBuilder, base_url
+from galleria.api.models.public import PublicGalleryPage
+from galleria.api.models.share_pages import SharedLinkOut
 from galleria.api.public_gallery import public_gallery_page
-from galleria.api.schemas import PublicGalleryPage, SharedLinkOut
 from galleria.api.share_pages import SharePages
 from galleria.api.static_app import FILE_ANSWERS, PAGE_ANSWERS, AppFiles
 from galleria.items.media import resolve_media_link, resolve_public_media

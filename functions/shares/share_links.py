@@ -15,8 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from galleria.api.app import create_resolver, current_principal, handle, json_response
 from galleria.api.docs import json_answer
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.presenters import share_out
-from galleria.api.schemas import CollectionRef, ItemRef, ShareIn, ShareList, ShareOut, SharePatchIn
+from galleria.api.models.common import CollectionRef, ItemRef
+from galleria.api.models.shares import ShareIn, ShareList, ShareOut, SharePatchIn
+from galleria.api.presenters.shares import share_out
 from galleria.auth import Principal
 from galleria.domain.shares import ShareTarget
 from galleria.shares.service import SharesService

@@ -3,7 +3,7 @@
 import pytest
 
 from galleria.api.errors import describe_validation_error
-from galleria.api.presenters import format_bytes
+from galleria.api.presenters.storage import format_bytes
 from galleria.errors import InvalidRequest
 from galleria.tags import normalise_tags
 

@@ -3,12 +3,16 @@
 import { ApiError, seg } from "./api.js";
 import { sleep } from "./dom.js";
 
-const POLL_MS = 1000;
+// The first check after a second, then each a half longer than the last, up to 4 s apart: a job
+// of 10 s takes 5 checks rather than 10, and every check is a paid API request.
+const FIRST_POLL_MS = 1000;
+const MAX_POLL_MS = 4000;
 const GIVE_UP_MS = 5 * 60 * 1000;
 const SLOW = "This is taking longer than expected: the result will appear in the gallery when it is ready.";
 
 async function poll(fetchStatus, { onStatus, signal, done, failed }) {
   const started = Date.now();
+  let delay = FIRST_POLL_MS;
   for (;;) {
     const status = await fetchStatus();
     onStatus?.(status);
@@ -17,7 +21,8 @@ async function poll(fetchStatus, { onStatus, signal, done, failed }) {
       throw new ApiError(status.error?.message || "The job failed", { code: status.error?.code || "job_failed" });
     }
     if (Date.now() - started > GIVE_UP_MS) throw new ApiError(SLOW, { code: "timeout" });
-    await sleep(POLL_MS, signal);
+    await sleep(delay, signal);
+    delay = Math.min(delay * 1.5, MAX_POLL_MS);
   }
 }
 

@@ -1,1 +1,1 @@
-"""The HTTP edge shared by every API function: resolver, auth, errors, schemas, links."""
+"""The HTTP edge shared by every API function: resolver, auth, errors, models, presenters, links."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from galleria.api.schemas import ExportOut, JobAccepted, JobErrorOut
+from galleria.api.models.exports import ExportOut
+from galleria.api.models.jobs import JobAccepted, JobErrorOut
 from galleria.domain.jobs import Job, JobStatus
 from galleria.errors import ServiceUnavailable
 from galleria.exports.service import export_expiry

@@ -10,8 +10,9 @@ import base64
 from typing import Any
 
 from galleria.api.links import LinkBuilder
-from galleria.api.presenters import generation_result
-from galleria.api.schemas import JobAccepted, PriceQuote
+from galleria.api.models.generation import PriceQuote
+from galleria.api.models.jobs import JobAccepted
+from galleria.api.presenters.generation import generation_result
 from galleria.domain.jobs import Job, JobStatus
 from galleria.errors import ContentPolicyBlocked, GenerationFailed
 from galleria.generation.service import Quote

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from galleria.accounts.repository import AccountsRepository
 from galleria.api.links import LinkBuilder
-from galleria.api.schemas import PublicGalleryPage, PublicItemOut
+from galleria.api.models.public import PublicGalleryPage, PublicItemOut
 from galleria.domain.items import Item, Rendition
 from galleria.items.public_feed import PublicFeed
 

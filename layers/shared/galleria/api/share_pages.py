@@ -16,7 +16,7 @@ from aws_lambda_powertools.shared.cookies import Cookie
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.schemas import SharedImageOut, SharedLinkOut
+from galleria.api.models.share_pages import SharedImageOut, SharedLinkOut
 from galleria.domain.items import Item
 from galleria.errors import GalleriaError, InvalidRequest, RateLimited, Unauthorized
 from galleria.shares.access import read_cookie
