@@ -49,6 +49,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="no local Gemini/OpenAI/BFL emulators: models without a provider key are unavailable",
     )
+    parser.add_argument(
+        "--no-iam",
+        action="store_true",
+        help="do not enforce IAM: every function may call anything in the local AWS (for debugging; "
+        "by default each function may do only what its role in the template allows)",
+    )
     parser.add_argument("--verbose", action="store_true", help="debug logging, tracebacks of start-up errors")
     args = parser.parse_args(argv)
     try:
@@ -85,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parameter_overrides=args.parameter_overrides,
         sqs_retry_delay_seconds=args.sqs_retry_delay,
         emulate_providers=not args.no_emulators,
+        enforce_iam=not args.no_iam,
     )
     try:
         stack.start()

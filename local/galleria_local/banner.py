@@ -29,7 +29,8 @@ def render_banner(stack: LocalStack) -> str:
         f"  API        {stack.base_url}",
         f"  Gallery    {stack.base_url}/app   (sign in with the API key below)",
         f"  API key    {stack.api_key}   (team {stack.team_id})",
-        f"  Local AWS  {stack.aws.endpoint_url}   (moto; credentials testing/testing, us-east-1)",
+        f"  Local AWS  {stack.aws.endpoint_url}   (moto; root credentials testing/testing, us-east-1)",
+        _iam_line(stack.aws.enforce_iam),
         f"  Logs       {Path(stack.log_dir) / '<FunctionLogicalId>.log'}",
     ]
     if stack.state_file is not None:
@@ -37,6 +38,12 @@ def render_banner(stack: LocalStack) -> str:
     lines += _emulator_lines(stack.emulators)
     lines += ["", "Try it:", curl, "", "Ctrl-C stops the stack."]
     return "\n".join(lines)
+
+
+def _iam_line(enforced: bool) -> str:
+    if enforced:
+        return "  IAM        enforced: each function may do only what its role allows (--no-iam to debug)"
+    return "  IAM        NOT enforced (--no-iam): every function may call anything"
 
 
 def _emulator_lines(emulators: dict[str, str]) -> list[str]:

@@ -15,13 +15,15 @@ from galleria_local.emulated import LOCAL_API_ID, declare_emulated_resources, re
 from galleria_local.emulators import EmulatorSuite, providers_without_keys
 from galleria_local.functions import FunctionSpec, global_environment, read_functions
 from galleria_local.gateway import Gateway
+from galleria_local.iam.principals import role_sessions
+from galleria_local.iam.roles import function_roles
 from galleria_local.intrinsics import Resolver
 from galleria_local.local_aws import LocalAws
 from galleria_local.pollers import SqsPoller
 from galleria_local.provision import provision
 from galleria_local.routes import RouteTable
 from galleria_local.runtime import MAX_WORKERS_PER_FUNCTION, FunctionPool
-from galleria_local.template import load_template
+from galleria_local.template import Template, load_template
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ class LocalStack:
     local AWS and emulator variables and returns the team whose API key the banner shows. With
     `emulate_providers`, each provider whose key (GEMINI_API_KEY...) is not in this process's
     environment is served by a loopback emulator; `emulators` then maps provider to its base URL.
+    With `enforce_iam` (the default) each function runs as a session of the role the template gives
+    it, and the local AWS refuses what that role's policies do not allow, as AWS would; the seeder,
+    the pollers and the admin CLI use the account's root credentials.
 
     One stack runs per process at a time (moto's state is per process), and moto's in-process
     `mock_aws` must not be active meanwhile: it would intercept the stack's own boto3 calls and
@@ -70,6 +75,7 @@ class LocalStack:
         max_workers_per_function: int = MAX_WORKERS_PER_FUNCTION,
         seed_dev_team: DevTeamSeeder = _seed_dev_team,
         emulate_providers: bool = True,
+        enforce_iam: bool = True,
     ) -> None:
         self.template_path = Path(template_path)
         self.host = host
@@ -82,7 +88,7 @@ class LocalStack:
         self._seed_dev_team = seed_dev_team
         self._emulate_providers = emulate_providers
 
-        self.aws = LocalAws()
+        self.aws = LocalAws(enforce_iam=enforce_iam)
         self.functions: list[FunctionSpec] = []
         self.pools: dict[str, FunctionPool] = {}
         self.pollers: list[SqsPoller] = []
@@ -154,13 +160,19 @@ class LocalStack:
             self._emulators = EmulatorSuite(providers_without_keys(os.environ))
             self._emulators.start()
         environment = {**self.aws.environment(), **self._emulators.environment()}
+        sessions = self._role_sessions(template, resolver)
 
         team = self._seed_dev_team({**global_environment(template, resolver), **environment})
         self.team_id, self.api_key = team.team_id, team.api_key
 
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.pools = {
-            spec.logical_id: FunctionPool(spec, environment, self.log_dir, self._max_workers_per_function)
+            spec.logical_id: FunctionPool(
+                spec,
+                {**environment, **sessions.get(spec.logical_id, {})},
+                self.log_dir,
+                self._max_workers_per_function,
+            )
             for spec in self.functions
         }
         sqs = self.aws.client("sqs")
@@ -181,6 +193,14 @@ class LocalStack:
         self._gateway.start(routes, self.pools, http_api_cors(template, resolver))
         self._write_state_file()
 
+    def _role_sessions(self, template: Template, resolver: Resolver) -> dict[str, dict[str, str]]:
+        """With IAM enforced, each function's role and the credentials of its session (the functions
+        run with the root's otherwise)."""
+        if not self.aws.enforce_iam:
+            return {}
+        roles = function_roles(template, resolver, [spec.logical_id for spec in self.functions])
+        return role_sessions(self.aws, roles, {spec.logical_id: spec.name for spec in self.functions})
+
     def _write_state_file(self) -> None:
         if self.state_file is None:
             return
@@ -189,6 +209,7 @@ class LocalStack:
             "apiKey": self.api_key,
             "teamId": self.team_id,
             "awsEndpoint": self.aws.endpoint_url,
+            "iamEnforced": self.aws.enforce_iam,
             "outputs": self.outputs,
             "emulators": self.emulators,
             "pid": os.getpid(),

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -44,7 +45,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_stack(tmp: Path, port: int) -> RunningStack:
+def start_stack(tmp: Path, port: int, *, args: Sequence[str] = ()) -> RunningStack:
+    """A stack of template.yaml, or of what `args` (more galleria-local options) say."""
     state_file = tmp / "stack.json"
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "AWS_ENDPOINT_URL"}
     # Every cloud model is served by the emulators. A provider call may take 10 s in all, so the
@@ -59,7 +61,7 @@ def start_stack(tmp: Path, port: int) -> RunningStack:
     # the gateway at its next access-log line.
     output_file = tmp / "stack-output.log"
     with output_file.open("w") as output:
-        process = _launch(port, state_file, env, output)
+        process = _launch(port, state_file, env, output, args)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -78,7 +80,9 @@ def start_stack(tmp: Path, port: int) -> RunningStack:
     raise RuntimeError("local stack did not become ready in time")
 
 
-def _launch(port: int, state_file: Path, env: dict[str, str], output: IO[str]) -> subprocess.Popen[str]:
+def _launch(
+    port: int, state_file: Path, env: dict[str, str], output: IO[str], args: Sequence[str]
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "galleria-local"),
@@ -88,6 +92,7 @@ def _launch(port: int, state_file: Path, env: dict[str, str], output: IO[str]) -
             str(state_file),
             "--sqs-retry-delay",
             "1",
+            *args,
         ],
         cwd=ROOT,
         env=env,

@@ -43,6 +43,8 @@ Resources:
     Properties:
       CodeUri: echo/
       Handler: echo.handler
+      Policies:
+        - S3WritePolicy: {BucketName: !Ref Files}  # POST /files/{name}
       Events:
         Event: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/event/{proxy+}", Method: ANY}}
         Item: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/items/{id}", Method: GET}}
