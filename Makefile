@@ -88,6 +88,9 @@ bench-worker: install ## Generation worker ms per image without the provider cal
 bench-throughput: install ## Local stack req/s and p50/p99 of gallery list and get, 16 clients, vs a bare HTTP server (about two minutes)
 	$(BIN)/python -m bench.local_stack_throughput
 
+cost: install ## The month's AWS bill for a workload (flags: COST_ARGS="--generations 50000 ..."), from measured calls and durations (about 15 s)
+	$(BIN)/python -m bench.cost $(COST_ARGS)
+
 sam-install: $(SAM_VENV)/bin/.installed ## Install SAM CLI into its own virtualenv
 
 browser: ## Install Debian's chromium for the browser tests if missing (apt-get, with sudo when not root)
@@ -117,4 +120,4 @@ outputs: sam-install ## The deployed stack's outputs (API URL, table and bucket 
 clean: ## Remove virtualenvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
 
-.PHONY: help install run test lint format sam-install browser build validate deploy outputs clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput
+.PHONY: help install run test lint format sam-install browser build validate deploy outputs cost clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput
