@@ -14,6 +14,9 @@ async function poll(fetchStatus, { onStatus, signal, done, failed }) {
   const started = Date.now();
   let delay = FIRST_POLL_MS;
   for (;;) {
+    // The 202 that started the wait said "not done yet": the first check waits too.
+    await sleep(delay, signal);
+    delay = Math.min(delay * 1.5, MAX_POLL_MS);
     const status = await fetchStatus();
     onStatus?.(status);
     if (done(status)) return status;
@@ -21,8 +24,6 @@ async function poll(fetchStatus, { onStatus, signal, done, failed }) {
       throw new ApiError(status.error?.message || "The job failed", { code: status.error?.code || "job_failed" });
     }
     if (Date.now() - started > GIVE_UP_MS) throw new ApiError(SLOW, { code: "timeout" });
-    await sleep(delay, signal);
-    delay = Math.min(delay * 1.5, MAX_POLL_MS);
   }
 }
 
