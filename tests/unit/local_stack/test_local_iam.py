@@ -26,7 +26,7 @@ from galleria_local.intrinsics import REGION, Resolver
 from galleria_local.local_aws import LocalAws
 from galleria_local.provision import provision
 from galleria_local.stack import LocalStack
-from galleria_local.template import load_template, parse_template
+from galleria_local.template import Template, load_template, parse_template
 
 ACCOUNT = "123456789012"
 TEMPLATE = """
@@ -268,22 +268,16 @@ class TestTemplateRoles:
 
 
 def test_a_statement_on_a_resource_not_created_locally_is_left_out(tmp_path: Path) -> None:
-    template = parse_template(
-        textwrap.dedent("""
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          Topic: {Type: AWS::SNS::Topic}
-          Fn:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: fn/
-              Handler: fn.handler
-              Runtime: python3.13
+    template = _one_function(
+        tmp_path,
+        """
               Policies:
                 - SNSPublishMessagePolicy: {TopicName: !GetAtt Topic.TopicName}
                 - Statement: [{Effect: Allow, Action: s3:ListAllMyBuckets, Resource: "*"}]
-        """),
-        tmp_path / "template.yaml",
+        """,
+        resources="""
+          Topic: {Type: AWS::SNS::Topic}
+        """,
     )
 
     role = function_roles(template, Resolver(template), ["Fn"])["Fn"]
@@ -292,20 +286,7 @@ def test_a_statement_on_a_resource_not_created_locally_is_left_out(tmp_path: Pat
 
 
 def test_a_managed_policy_named_in_policies_is_attached_by_its_arn(tmp_path: Path) -> None:
-    template = parse_template(
-        textwrap.dedent("""
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          Fn:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: fn/
-              Handler: fn.handler
-              Runtime: python3.13
-              Policies: [AmazonS3ReadOnlyAccess]
-        """),
-        tmp_path / "template.yaml",
-    )
+    template = _one_function(tmp_path, "Policies: [AmazonS3ReadOnlyAccess]")
 
     role = function_roles(template, Resolver(template), ["Fn"])["Fn"]
 
@@ -316,20 +297,7 @@ def test_a_managed_policy_named_in_policies_is_attached_by_its_arn(tmp_path: Pat
 
 
 def test_a_role_from_outside_the_template_is_refused(tmp_path: Path) -> None:
-    template = parse_template(
-        textwrap.dedent("""
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          Fn:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: fn/
-              Handler: fn.handler
-              Runtime: python3.13
-              Role: arn:aws:iam::123456789012:role/elsewhere
-        """),
-        tmp_path / "template.yaml",
-    )
+    template = _one_function(tmp_path, "Role: arn:aws:iam::123456789012:role/elsewhere")
 
     with pytest.raises(ExpansionError, match="--no-iam"):
         function_roles(template, Resolver(template), ["Fn"])
@@ -633,6 +601,23 @@ class TestRoleSession:
             config=Config(retries={"max_attempts": 1}),
         )
         assert code(refused(s3.list_buckets)) == "InvalidAccessKeyId"
+
+
+def _one_function(tmp_path: Path, properties: str, resources: str = "") -> Template:
+    """A template of one function `Fn` with these extra properties (and resources beside it)."""
+    text = f"""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+{textwrap.indent(textwrap.dedent(resources).strip(), "  ")}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: fn.handler
+      Runtime: python3.13
+{textwrap.indent(textwrap.dedent(properties).strip(), "      ")}
+"""
+    return parse_template(text, tmp_path / "template.yaml")
 
 
 # ---------------------------------------------------------------- a running stack
