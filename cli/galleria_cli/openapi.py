@@ -39,7 +39,7 @@ DESCRIPTION = (
     '`{"error", "code", ...}`.'
 )
 ERROR_MODEL = "ErrorOut"
-# Error statuses by meaning; the codes are API.md's.
+# Error statuses by meaning; the codes are the API contract's.
 ERRORS = {
     400: "A bad request: invalid_request (naming the field), invalid_prompt, invalid_model, invalid_image, "
     "too_many_ids, content_policy",

@@ -169,7 +169,7 @@ CARD_BUTTONS = (
 
 
 def test_card_actions_prompt_grid_and_delete(app, team, unique, shot):
-    """Seed 003's "know all action buttons": each is there, and Prompt, Create grid and Delete work."""
+    """Every action button of a card: each is there, and Prompt, Create grid and Delete work."""
     prompt = f"A {unique('mosaic')} of blue tiles, four panels"
     [item_id] = team.generate(prompt)
     app.sign_in(team.key)

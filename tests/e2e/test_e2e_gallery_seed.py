@@ -1,4 +1,4 @@
-"""Seed 000's gallery curls, verbatim but for host, key and the ids they name, over real HTTP."""
+"""The README's gallery curls, verbatim but for host, key and the ids they name, over real HTTP."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ RATIOS = {
 
 
 def test_the_seed_generate_curl_works_with_only_host_and_key_changed(local_stack) -> None:
-    """Seed 001's 'Generate Image' example, the model set to local/procedural."""
+    """The README's generate-image example, the model set to local/procedural."""
     result = subprocess.run(
         [
             "curl", "-s", "-X", "POST", f"{local_stack.base_url}/api/v1/generate-image",

@@ -330,7 +330,7 @@ def _clear_of_a_minute_boundary(margin: float = 8.0) -> None:
 
 
 def test_the_seed_error_table(make_team, local_stack, clear_faults) -> None:
-    """Seed 001's error table, each row with its status and the {"error", "code"} shape."""
+    """The contract's table of generation errors, each row with its status and the {"error", "code"} shape."""
     # "500 Generation failed": the seed's own model keeps failing; the sync caller gets 502
     # generation_failed once the queue gives up, and the reserved credits come back.
     unlucky = make_team(plan="free", credits=10)

@@ -1,7 +1,7 @@
 """The bad-input catalogue: every kind of bad request a client can send, on every route it applies to.
 
 Each bad request must get a 4xx (never a 5xx) whose JSON body is ``{"error": <a sentence naming the
-field or the reason>, "code": <the API.md code>}``, and must change nothing: no credits charged, no
+field or the reason>, "code": <the contract's code>}``, and must change nothing: no credits charged, no
 item, collection, share or variant created, nothing renamed, tagged or trashed.
 
 tests/integration/test_validation.py covers the first generate-image cases (missing/blank/4001-char

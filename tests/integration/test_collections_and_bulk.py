@@ -1,4 +1,4 @@
-"""Collections and bulk operations: the contract of API.md ("Collections", "Bulk"), the seed 000
+"""Collections and bulk operations: the API contract ("Collections", "Bulk"), the README's
 request bodies verbatim, per-id results, and tenancy. Through the handlers, against moto in-process."""
 
 from __future__ import annotations

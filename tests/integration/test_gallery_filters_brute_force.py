@@ -243,7 +243,7 @@ def _at(value: str) -> datetime:
 
 
 def reference_predicate(params: dict[str, str]) -> Callable[[Item], bool]:
-    """What ``GET /api/v1/gallery`` with ``params`` should list, read off API.md, item by item."""
+    """What ``GET /api/v1/gallery`` with ``params`` should list, read off the contract, item by item."""
     wanted_type = params.get("type")
     tags = [tag.strip().lower() for tag in params.get("tags", "").split(",") if tag.strip()]
     collection = params.get("collection")

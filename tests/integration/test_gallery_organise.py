@@ -131,7 +131,7 @@ def test_favorite_visibility_and_rating(stack, team) -> None:
 
 
 def test_only_paid_plans_set_visibility_per_item(stack, make_team) -> None:
-    # API.md: free-plan teams default to public, "paid plans may set visibility per item"; seed 003:
+    # The contract: free-plan teams default to public, "paid plans may set visibility per item"; the page:
     # free users' images are all public. The status of the refusal is not specified.
     free = make_team(plan=Plan.FREE)
     (item_id,) = stack.make_items(free, 1)

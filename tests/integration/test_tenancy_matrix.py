@@ -32,7 +32,7 @@ OPENAPI = ROOT / "layers" / "shared" / "galleria" / "api" / "openapi.json"
 API = "/api/v1"
 GALLERY = f"{API}/gallery"
 COLLECTIONS = f"{GALLERY}/collections"
-# /api/v1 routes API.md leaves open (no key); everything else under /api/v1 takes a team's key.
+# /api/v1 routes the contract leaves open (no key); everything else under /api/v1 takes a team's key.
 PUBLIC_API_ROUTES = {
     f"GET {API}/models",
     f"GET {API}/public/gallery",

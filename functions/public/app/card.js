@@ -1,4 +1,4 @@
-// One image as a card: thumbnail, prompt, and its actions (seed 003's icon row).
+// One image as a card: thumbnail, prompt, and its actions (its icon row).
 
 import { seg } from "./api.js";
 import { h } from "./dom.js";

@@ -31,7 +31,7 @@ export function followDownload(url) {
  * and saved; a file too large for the API redirects to S3, which the page may not fetch (CSP
  * connect-src 'self'): its permanent link is followed instead. */
 export async function downloadPng(api, item) {
-  // A video is downloaded as it is; an image as PNG (seed 003's "Download PNG").
+  // A video is downloaded as it is; an image as PNG ("Download PNG").
   const video = item.type === "video";
   const extension = video ? (item.mimeType || "video/mp4").split("/")[1].split(";")[0] : "png";
   try {

@@ -18,7 +18,7 @@ from galleria.errors import GalleriaError, ServiceUnavailable
 
 logger = Logger(child=True)
 
-# A request field whose validation failure has its own error code in API.md.
+# A request field whose validation failure has its own error code in the API contract.
 _FIELD_CODES = {"prompt": "invalid_prompt", "model": "invalid_model", "sourceImage": "invalid_image"}
 
 

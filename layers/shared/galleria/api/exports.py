@@ -12,7 +12,7 @@ from galleria.exports.service import export_expiry
 from galleria.storage import MediaStorage
 
 BULK_DOWNLOAD_WAIT_SECONDS = 20.0
-# API.md allows 5 MB, but Lambda answers at most 6 MB and a binary body goes out base64 (4/3).
+# The contract allows 5 MB, but Lambda answers at most 6 MB and a binary body goes out base64 (4/3).
 INLINE_ZIP_MAX_BYTES = 4 * 1024 * 1024
 ZIP_CONTENT_TYPE = "application/zip"
 

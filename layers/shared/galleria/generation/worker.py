@@ -218,7 +218,7 @@ class GenerationWorker:
             return self._keep_inline(job, image, index)
 
     def _keep_inline(self, job: Job, image: ProviderImage, index: int) -> ImageResult:
-        """The provider's image survives an S3 failure: the answer carries it as base64 (seed 001).
+        """The provider's image survives an S3 failure: the answer carries it as base64.
 
         Only as many bytes as fit one Lambda response (6 MB, base64) are kept; an image beyond that
         fails as storage_failed and is refunded rather than charged and unreachable.

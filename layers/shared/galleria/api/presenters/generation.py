@@ -43,7 +43,7 @@ def image_out(
 def generation_result(
     job: Job, links: LinkBuilder, storage: MediaStorage, inline: dict[int, str] | None = None
 ) -> GenerateImageResponse:
-    """``inline``: base64 of images that could not be stored, by position (seed 001's fallback)."""
+    """``inline``: base64 of images that could not be stored, by position (the contract's fallback)."""
     inline = inline or {}
     images = [image_out(job, image, links, storage, inline.get(i)) for i, image in enumerate(job.images)]
     return GenerateImageResponse(
