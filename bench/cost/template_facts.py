@@ -63,7 +63,6 @@ def read_deployment(path: Path = TEMPLATE) -> Deployment:
     access_format = ""
     for api in template.resources_of_type("AWS::Serverless::HttpApi").values():
         access_format += ((api.get("Properties") or {}).get("AccessLogSettings") or {}).get("Format", "")
-    json_logs = ((globals_.get("LoggingConfig") or {}).get("LogFormat")) == "JSON"
     return Deployment(
         memory_mb=memory,
         default_memory_mb=default_memory,
@@ -78,7 +77,7 @@ def read_deployment(path: Path = TEMPLATE) -> Deployment:
         access_log_bytes=len(re.sub(r"\$context\.[A-Za-z.]+", "x" * 12, access_format))
         if access_format
         else 0,
-        platform_log_bytes=platform_log_bytes(json_format=json_logs),
+        platform_log_bytes=platform_log_bytes(default_memory),
         default_log_retention_days=int(defaults.get("LogRetentionInDays") or 30),
         default_snapstart=defaults.get("SnapStart") == "Enabled",
         default_api_tracing=str(defaults["ApiTracing"]),
@@ -103,18 +102,11 @@ def _traced_by_api_tracing(
     return traced
 
 
-def platform_log_bytes(*, json_format: bool) -> int:
-    """Bytes of the platform lines Lambda logs per invocation, from example records."""
+def platform_log_bytes(memory_mb: int) -> int:
+    """Bytes of the JSON platform records Lambda logs per invocation (LogFormat JSON, which the template
+    sets), from example records."""
     request = "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa"
     trace = "Root=1-6751a3c2-0a6f3e2d5b1c4e7f8a9b0c1d;Parent=5b1c4e7f8a9b0c1d;Sampled=1;Lineage=1:8d1c2b3a:0"
-    if not json_format:
-        return len(
-            f"START RequestId: {request} Version: 12\n"
-            f"END RequestId: {request}\n"
-            f"REPORT RequestId: {request}\tDuration: 41.26 ms\tBilled Duration: 42 ms\tMemory Size: 512 MB\t"
-            f"Max Memory Used: 118 MB\t\nXRAY TraceId: 1-6751a3c2-0a6f3e2d5b1c4e7f8a9b0c1d\t"
-            "SegmentId: 5b1c4e7f8a9b0c1d\tSampled: true\t\n"
-        )
     tracing = {"spanId": "5b1c4e7f8a9b0c1d", "type": "X-Amzn-Trace-Id", "value": trace}
     start = {
         "time": "2026-12-05T08:51:30.810Z",
@@ -129,7 +121,7 @@ def platform_log_bytes(*, json_format: bool) -> int:
             "metrics": {
                 "durationMs": 41.26,
                 "billedDurationMs": 42,
-                "memorySizeMB": 512,
+                "memorySizeMB": memory_mb,
                 "maxMemoryUsedMB": 118,
             },
             "tracing": tracing,

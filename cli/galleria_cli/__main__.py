@@ -25,8 +25,6 @@ from galleria.accounts import admin
 from galleria.accounts.repository import AccountsRepository
 from galleria.domain.teams import Plan
 from galleria.errors import GalleriaError
-from galleria_local.intrinsics import REGION
-from galleria_local.local_aws import CREDENTIALS
 
 DEFAULT_STATE_FILE = Path(".local-stack/stack.json")
 
@@ -36,6 +34,9 @@ def stack_outputs(stack: str, state_file: Path) -> dict[str, str]:
     if stack == "local":
         if not state_file.exists():
             raise SystemExit(f"No local stack state at {state_file}: start it with `make run` first")
+        from galleria_local.intrinsics import REGION  # imported here: moto loads only for the local stack
+        from galleria_local.local_aws import CREDENTIALS
+
         state = json.loads(state_file.read_text())
         # The local account's root credentials, whatever AWS keys the shell holds: the local AWS
         # enforces IAM and knows no other.

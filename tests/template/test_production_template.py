@@ -14,13 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
 
-from galleria_local.intrinsics import REGION, PhysicalResource, Resolver
+from galleria_local.iam.roles import expand
+from galleria_local.intrinsics import PhysicalResource, Resolver
 from galleria_local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,18 +57,8 @@ TAGGED_BY_THE_STACK = {"AWS::Lambda::EventSourceMapping", "AWS::Events::Rule"}
 
 @cache
 def _expanded() -> Mapping[str, Any]:
-    """The template after SAM's transform, with code locations as `sam deploy` uploads them."""
-    body = load_template(TEMPLATE).body
-    document = json.loads(json.dumps(body))
-    for logical_id, resource in document["Resources"].items():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = f"s3://artifacts/{logical_id}"
-        if resource["Type"] == "AWS::Serverless::LayerVersion":
-            resource["Properties"]["ContentUri"] = f"s3://artifacts/{logical_id}"
-    session = boto3.session.Session(region_name=REGION)  # the region is all SAM asks of AWS here
-    # SAM asks IAM for managed policy ARNs only when a function names one by name; ours name none.
-    translator = Translator({}, Parser(), boto_session=session)
-    return translator.translate(document, parameter_values={}, get_managed_policy_map=dict)
+    """The template after SAM's transform, as the local stack expands it for the functions' roles."""
+    return expand(load_template(TEMPLATE), {})
 
 
 def _resources(kind: str) -> dict[str, Mapping[str, Any]]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.exceptions import NotFoundException
@@ -89,7 +90,7 @@ class _Refused(HTTPException):
         else:
             body = (
                 "<ErrorResponse><Error><Type>Sender</Type>"
-                f"<Code>{refusal.code}</Code><Message>{_xml_text(refusal.message)}</Message>"
+                f"<Code>{refusal.code}</Code><Message>{escape(refusal.message)}</Message>"
                 "</Error></ErrorResponse>"
             )
         super().__init__(description=body)
@@ -272,7 +273,3 @@ def _body(response: Any) -> bytes:
     if response.raw_body:
         return bytes(response.raw_body)
     return urlencode(list(response.form_data.items(multi=True))).encode()
-
-
-def _xml_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

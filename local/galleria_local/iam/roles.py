@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from galleria_local.iam.policy import statements
 from galleria_local.intrinsics import NO_VALUE, REGION, IntrinsicError, Resolver
 from galleria_local.template import Template
 
@@ -156,14 +157,13 @@ def _read_role(
 def _document(resolver: Resolver, document: Mapping[str, Any], where: str) -> dict[str, Any]:
     """The policy document resolved statement by statement; moto insists on the Version that CloudFormation
     lets a template leave out."""
-    found = document.get("Statement", [])
-    statements = []
-    for index, statement in enumerate([found] if isinstance(found, dict) else found):
+    resolved_statements = []
+    for index, statement in enumerate(statements([document])):
         deny = isinstance(statement, dict) and statement.get("Effect") == "Deny"
         resolved = _resolve_or_skip(resolver, statement, f"{where}.Statement[{index}]", deny=deny)
         if resolved is not None:
-            statements.append(resolved)
-    return {**document, "Version": document.get("Version", POLICY_VERSION), "Statement": statements}
+            resolved_statements.append(resolved)
+    return {**document, "Version": document.get("Version", POLICY_VERSION), "Statement": resolved_statements}
 
 
 def _resolve_or_skip(resolver: Resolver, value: Any, where: str, *, deny: bool) -> Any:
