@@ -256,10 +256,17 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(stack: LocalStack) -
 
 
 def test_each_request_gets_an_access_log_line(client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+    def logged() -> bool:
+        return any(record.getMessage().startswith("GET /items/7 200 ") for record in caplog.records)
+
     with caplog.at_level(logging.INFO, logger="galleria_local.gateway"):
         client.get("/items/7")
+        # The line is written after the answer is sent, as API Gateway's is: the client can be first.
+        deadline = time.monotonic() + 5
+        while not logged() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
-    assert any(record.getMessage().startswith("GET /items/7 200 ") for record in caplog.records)
+    assert logged()
 
 
 def test_outputs_point_at_the_local_gateway(stack: LocalStack) -> None:
