@@ -20,7 +20,7 @@ CHROMIUM ?= /usr/bin/chromium
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { scripts/find-python 3.13; exit 1; }
@@ -54,11 +54,30 @@ run: install ## Start the local stack on 127.0.0.1:$(PORT) (Ctrl-C stops it)
 test: lint sam-install browser ## Lint, then run every test (unit, integration, template, e2e, browser)
 	SAM_CLI=$(CURDIR)/$(SAM) $(BIN)/pytest
 
-lint: install $(CHECKOV_VENV)/bin/.installed ## ruff, cfn-lint and checkov (.checkov.yaml: each skipped check with its reason)
+# The inner loop: no browser, no SAM CLI, no test marked slow (sam build, moto servers, local stacks,
+# worker processes, benchmark runs: pyproject.toml's markers). Under a minute on two CPUs.
+unit: install ## Fast inner loop (~35 s): tests/unit minus tests marked slow (moto servers, local stacks, bench runs)
+	$(BIN)/pytest tests/unit -m "not slow and not e2e and not browser"
+
+# tests/e2e starts its own local stacks (galleria-local: moto server, gateway, function processes).
+e2e: install ## The HTTP end-to-end tests (tests/e2e) against local stacks they start
+	$(BIN)/pytest tests/e2e
+
+browser-test: install browser ## The browser tests (tests/browser): Chromium (CHROMIUM, `make browser`) on a local stack
+	$(BIN)/pytest tests/browser
+
+lint: install $(CHECKOV_VENV)/bin/.installed ## ruff, cfn-lint, checkov (.checkov.yaml: each skipped check with its reason), mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+	@$(MAKE) --no-print-directory typecheck
+
+# pyproject.toml's [tool.mypy]: strict on the shipped code (layer, handlers), the admin CLI and the
+# local stack; the tests and benchmarks in mypy's default mode. Both run, whichever fails first.
+typecheck: install ## mypy: --strict on the layer, handlers, CLI and local stack; default mode on tests and bench
+	$(BIN)/mypy --strict layers/shared/galleria functions/*/*.py cli/galleria_cli local/galleria_local; \
+	strict=$$?; $(BIN)/mypy tests bench && exit $$strict
 
 format: install ## Format the code
 	$(BIN)/ruff format .
@@ -120,4 +139,4 @@ outputs: sam-install ## The deployed stack's outputs (API URL, table and bucket 
 clean: ## Remove virtualenvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .local-stack
 
-.PHONY: help install run test lint format sam-install browser build validate deploy outputs cost clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput
+.PHONY: help install run test unit e2e browser-test lint typecheck format sam-install browser build validate deploy outputs cost clean openapi bench-listing bench-export bench-images bench-cold-start bench-aws-calls bench-worker bench-throughput

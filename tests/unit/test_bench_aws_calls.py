@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# `make unit` leaves these out: every API operation on a local stack, seconds in all.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = [
     "list (a page of 20)",

@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# `make unit` leaves these out: fresh interpreters importing handlers, round after round, seconds in all.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 BASELINES = ["baseline", "baseline + Tracer", "baseline + validation"]
 FUNCTIONS = "GalleryApiFunction,TrashPurgeFunction"

@@ -239,6 +239,7 @@ def test_json_parses_and_adds_up(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"snapstart", "log_retention", "prices", "assumptions", "measured"} <= report.keys()
 
 
+@pytest.mark.slow  # a real measurement on the local stack: `make unit` leaves it out
 def test_the_real_measurement_prices_every_operation() -> None:
     from bench.cost.ledger import price_bill
     from bench.cost.measure import measure

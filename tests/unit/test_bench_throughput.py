@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# `make unit` leaves these out: a local stack and two bare servers under load, seconds in all.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = 30
 

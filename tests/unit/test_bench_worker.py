@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# `make unit` leaves these out: a round of the worker against its floors, seconds in all.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

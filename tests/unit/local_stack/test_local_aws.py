@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from botocore.exceptions import ClientError
 
 from galleria_local.local_aws import LocalAws
+
+# `make unit` leaves these out: a moto server under concurrent transactions, seconds in all.
+pytestmark = pytest.mark.slow
 
 
 def test_a_failed_transaction_never_undoes_a_concurrent_write(local_aws: LocalAws) -> None:

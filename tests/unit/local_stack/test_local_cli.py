@@ -18,6 +18,9 @@ import pytest
 
 from galleria_local.ports import PortBusyError, ensure_port_free
 
+# `make unit` leaves these out: galleria-local started and signalled as a process, seconds in all.
+pytestmark = pytest.mark.slow
+
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
 Globals:

@@ -15,6 +15,9 @@ from galleria_local.__main__ import parse_args
 from galleria_local.banner import render_banner
 from galleria_local.stack import LocalStack
 
+# `make unit` leaves these out: whole local stacks with the provider emulators, seconds in all.
+pytestmark = pytest.mark.slow
+
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
 Globals:

@@ -13,6 +13,9 @@ import pytest
 
 from galleria_local.stack import LocalStack
 
+# `make unit` leaves these out: a local stack whose queues drive worker processes, seconds in all.
+pytestmark = pytest.mark.slow
+
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
 Parameters:

@@ -15,6 +15,9 @@ import pytest
 
 from galleria_local.stack import LocalStack
 
+# `make unit` leaves these out: a moto server, the gateway and function worker processes, seconds in all.
+pytestmark = pytest.mark.slow
+
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
 Parameters:

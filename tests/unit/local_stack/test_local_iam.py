@@ -28,6 +28,9 @@ from galleria_local.provision import provision
 from galleria_local.stack import LocalStack
 from galleria_local.template import Template, load_template, parse_template
 
+# `make unit` leaves these out: a moto server, roles and functions running as them, seconds in all.
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31

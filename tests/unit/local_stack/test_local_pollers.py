@@ -19,6 +19,9 @@ from galleria_local.local_aws import LocalAws
 from galleria_local.pollers import SqsPoller, batch_item_failures
 from galleria_local.runtime import FunctionPool
 
+# `make unit` leaves these out: a moto server and queue redrives, seconds in all.
+pytestmark = pytest.mark.slow
+
 # Records every record it gets; "fail…" bodies are reported as item failures, "crash…" fails the batch.
 HANDLER = """
     import json

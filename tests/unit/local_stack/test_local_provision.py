@@ -17,6 +17,9 @@ from galleria_local.provision import dependency_order, provision
 from galleria_local.s3_config import lifecycle_configuration
 from galleria_local.template import load_template
 
+# `make unit` leaves these out: template.yaml provisioned in a moto server, seconds in all.
+pytestmark = pytest.mark.slow
+
 BASE_URL = "http://127.0.0.1:8000"
 
 

@@ -13,6 +13,9 @@ import pytest
 
 from galleria_local.runtime import TIMEOUT_ERROR_TYPE, FunctionPool
 
+# `make unit` leaves these out: function worker processes, timeouts and all, seconds in all.
+pytestmark = pytest.mark.slow
+
 HANDLER = """
     import os
     import sys
