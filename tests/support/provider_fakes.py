@@ -1,4 +1,4 @@
-"""Test doubles shared by the provider tests (pytest puts this folder on sys.path)."""
+"""Test doubles shared by the provider tests (tests/support is on sys.path)."""
 
 from __future__ import annotations
 
