@@ -17,7 +17,7 @@ from galleria_local.http_events import (
     new_request_id,
     to_http_response,
 )
-from galleria_local.http_server import LoopbackServer, OneMethodHandler
+from galleria_local.http_server import LoopbackServer, OneMethodHandler, bound_host
 from galleria_local.ports import PortBusyError
 from galleria_local.routes import RouteTable
 from galleria_local.runtime import FunctionPool
@@ -61,7 +61,7 @@ class Gateway:
 
     @property
     def base_url(self) -> str:
-        host = self._server.server_address[0]
+        host = bound_host(self._server)
         return f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{self.port}"  # noqa: S104 - a comparison
 
     def start(self, routes: RouteTable, pools: Mapping[str, FunctionPool], cors: CorsPolicy | None) -> None:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
 
 KEEP_ALIVE_SECONDS = 60
+
+
+def bound_host(server: TCPServer) -> str:
+    """The address a TCP server's socket is bound to. getsockname() gives it as text for an IP
+    socket; the stubs allow the bytes an AF_UNIX address may be."""
+    host = server.server_address[0]
+    return host if isinstance(host, str) else bytes(host).decode()
 
 
 class LoopbackServer(ThreadingHTTPServer):

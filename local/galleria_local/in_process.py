@@ -8,20 +8,19 @@ the same template behind real HTTP, with worker processes and pollers.)
 from __future__ import annotations
 
 import base64
-import copy
 import importlib
 import importlib.util
 import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from moto import mock_aws
@@ -34,11 +33,15 @@ from galleria.domain.teams import Plan
 from galleria_local.emulated import declare_emulated_resources
 from galleria_local.functions import FunctionSpec, read_functions
 from galleria_local.intrinsics import ACCOUNT_ID, REGION, Resolver
+from galleria_local.local_aws import AwsClients
 from galleria_local.moto_serial import serialised_moto
 from galleria_local.provision import local_name, provision
 from galleria_local.routes import RouteTable
 from galleria_local.s3_events import aws_shaped_s3_events
 from galleria_local.template import Template, load_template
+
+if TYPE_CHECKING:  # the stubs are a development dependency, only for the type checker
+    from botocore.client import BaseClient
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 API_HOST = "testserver"
@@ -49,11 +52,13 @@ FAKE_CREDENTIALS = {
 }
 
 
-class InProcessAws:
+class InProcessAws(AwsClients):
     """What the provisioner needs of the local AWS, backed by moto's in-process mock."""
 
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)
+    def _client(self, service: str) -> BaseClient:
+        # The stubs type only a literal service name: AwsClients.client() narrows the result.
+        made: BaseClient = boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+        return made
 
 
 class LambdaContext:
@@ -70,6 +75,10 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
+
+
+# A function's handler as the stack calls it: the event and a context in, a JSON object out.
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 @dataclass
@@ -104,8 +113,9 @@ class InProcessStack:
     functions: dict[str, FunctionSpec]
     outputs: dict[str, str] = field(default_factory=dict)
 
-    def handler(self, logical_id: str) -> Any:
-        return self._module(logical_id).lambda_handler
+    def handler(self, logical_id: str) -> Handler:
+        handler: Handler = self._module(logical_id).lambda_handler
+        return handler
 
     def _module(self, logical_id: str) -> ModuleType:
         """The function's handler module, imported by name from its code root, as Lambda does."""
@@ -200,16 +210,16 @@ class InProcessStack:
         as ``n`` concurrent Lambda invocations each get their own execution environment. (One module
         shared by threads would share the resolver's current event, which Lambda never does.)"""
         source = self._module(function_id).__file__
-        environments = []
+        environments: list[InProcessStack] = []
         for number in range(n):
             spec = importlib.util.spec_from_file_location(f"_environment_{function_id}_{number}", source)
             if spec is None or spec.loader is None:
                 raise ImportError(f"cannot load {source}")
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-            environment = copy.copy(self)
-            environment.handler = lambda _, handler=module.lambda_handler: handler  # type: ignore[method-assign]
-            environments.append(environment)
+            environments.append(
+                _ExecutionEnvironment(self.functions, self.outputs, own_handler=module.lambda_handler)
+            )
         return environments
 
     def deliver(self, job_id: str, *, receive_count: int = 1) -> dict[str, Any]:
@@ -241,6 +251,16 @@ class InProcessStack:
                 if message["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             handled += len(messages)
+
+
+@dataclass
+class _ExecutionEnvironment(InProcessStack):
+    """The stack whose every handler is ``own_handler``: one function's module of its own."""
+
+    own_handler: Handler = field(kw_only=True)
+
+    def handler(self, logical_id: str) -> Handler:
+        return self.own_handler
 
 
 def provision_in_process(template_path: Path = TEMPLATE) -> tuple[Template, Resolver]:
@@ -345,7 +365,7 @@ def http_event(
     return event
 
 
-def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+def sqs_event(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The SQS event an event source mapping builds from received ``messages``."""
     return {
         "Records": [

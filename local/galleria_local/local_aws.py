@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, overload
 
 import boto3
 from moto.core.config import default_user_config
@@ -18,22 +19,60 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from galleria_local.http_server import bound_host
 from galleria_local.iam.enforcement import enforced_iam
 from galleria_local.intrinsics import REGION
 from galleria_local.moto_serial import serialised_moto
 from galleria_local.s3_events import aws_shaped_s3_events
 
+if TYPE_CHECKING:  # the stubs are a development dependency, only for the type checker
+    from botocore.client import BaseClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_sts import STSClient
+
 # The account's root credentials: the local stack itself, the admin CLI and the tests sign with them.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-class AwsClients(Protocol):
-    """Where provisioning gets its boto3 clients: the moto server, or moto's in-process mock in tests."""
+class AwsClients(ABC):
+    """Where provisioning gets its boto3 clients: the moto server, or moto's in-process mock in tests.
 
-    def client(self, service: str) -> Any: ...
+    `client()` is typed per service by the boto3 stubs; a subclass makes the clients in `_client()`.
+    """
+
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["iam"]) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["ssm"]) -> SSMClient: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
+    @overload
+    def client(self, service: str) -> BaseClient: ...
+    def client(self, service: str) -> BaseClient:
+        return self._client(service)
+
+    @abstractmethod
+    def _client(self, service: str) -> BaseClient:
+        """A boto3 client for ``service``."""
 
 
-class LocalAws:
+class LocalAws(AwsClients):
     """A moto server on an ephemeral port; `client()` and `environment()` both aim at it.
 
     moto keeps its state in module globals: every server in a process shares one account. So one
@@ -54,7 +93,7 @@ class LocalAws:
             aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             region_name=REGION,
         )
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, BaseClient] = {}
         self._lock = threading.Lock()
         self._moto_patches = ExitStack()
         self.endpoint_url = ""
@@ -75,8 +114,7 @@ class LocalAws:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         LocalAws._running = self
-        host, port = self._server.server_address[:2]
-        self.endpoint_url = f"http://{host}:{port}"
+        self.endpoint_url = f"http://{bound_host(self._server)}:{self._server.server_address[1]}"
         # A fresh account; the reset endpoint is moto server's documented way to clear its state.
         reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")  # noqa: S310
         urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - plain http to our own server
@@ -91,11 +129,13 @@ class LocalAws:
             LocalAws._running = None
         self._moto_patches.close()
 
-    def client(self, service: str) -> Any:
+    def _client(self, service: str) -> BaseClient:
         """A cached boto3 client (boto3 clients are thread-safe; creating them is not cheap)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
+                # The stubs type only a literal service name: client() above narrows the result.
+                made: BaseClient = self._session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+                self._clients[service] = made
             return self._clients[service]
 
     def environment(self) -> dict[str, str]:

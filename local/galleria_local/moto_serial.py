@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from moto.dynamodb.responses import DynamoHandler
@@ -21,14 +21,14 @@ from moto.s3.responses import S3Response
 
 _DYNAMODB = threading.Lock()
 _S3 = threading.RLock()  # an S3 handler may call into another one
-_HANDLERS: list[tuple[type, str, Any]] = [
+_HANDLERS: list[tuple[type, str, AbstractContextManager[bool]]] = [
     (DynamoHandler, "call_action", _DYNAMODB),
     (S3Response, "key_response", _S3),
     (S3Response, "bucket_response", _S3),
 ]
 
 
-def _locked(handler: Callable[..., Any], lock: Any) -> Callable[..., Any]:
+def _locked(handler: Callable[..., Any], lock: AbstractContextManager[bool]) -> Callable[..., Any]:
     @functools.wraps(handler)
     def call(*args: Any, **kwargs: Any) -> Any:
         with lock:

@@ -10,12 +10,21 @@ import base64
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from galleria_local.functions import SqsSource
 from galleria_local.intrinsics import REGION
 from galleria_local.runtime import FunctionPool, InvocationResult
+
+if TYPE_CHECKING:  # the stubs are a development dependency, only for the type checker
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        DeleteMessageBatchRequestEntryTypeDef,
+        MessageAttributeValueOutputTypeDef,
+        MessageTypeDef,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +41,7 @@ class SqsPoller:
         source: SqsSource,
         queue_url: str,
         pool: FunctionPool,
-        sqs: Any,
+        sqs: SQSClient,
         *,
         retry_delay_seconds: int | None = None,
     ) -> None:
@@ -74,7 +83,8 @@ class SqsPoller:
         if failed and not self._stopping.is_set():
             self._report_failure(result, len(failed), len(messages))
             if self._retry_delay_seconds is not None:
-                self._delay_retry([message for message in messages if message["MessageId"] in failed])
+                retried = [message for message in messages if message["MessageId"] in failed]
+                self._delay_retry(retried, self._retry_delay_seconds)
         return True
 
     def _run(self) -> None:
@@ -87,11 +97,11 @@ class SqsPoller:
                 logger.warning("%s: polling %s failed: %s", self.source.function_id, self._queue_url, exc)
                 self._stopping.wait(_ERROR_BACKOFF_SECONDS)
 
-    def _receive(self) -> list[dict[str, Any]]:
+    def _receive(self) -> list[MessageTypeDef]:
         """Up to BatchSize messages, gathered for at most MaximumBatchingWindowInSeconds."""
         wanted = self.source.batch_size
         window_ends = time.monotonic() + self.source.maximum_batching_window_seconds
-        messages: list[dict[str, Any]] = []
+        messages: list[MessageTypeDef] = []
         while True:
             with self._receive_lock:
                 if self._stopping.is_set():
@@ -107,7 +117,7 @@ class SqsPoller:
             if len(messages) >= wanted or time.monotonic() >= window_ends:
                 return messages
 
-    def _record(self, message: Mapping[str, Any]) -> dict[str, Any]:
+    def _record(self, message: MessageTypeDef) -> dict[str, Any]:
         """An SQS message as Lambda's SQS event record."""
         record: dict[str, Any] = {
             "messageId": message["MessageId"],
@@ -127,7 +137,7 @@ class SqsPoller:
             record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
         return record
 
-    def _failed_ids(self, result: InvocationResult, messages: Sequence[Mapping[str, Any]]) -> set[str]:
+    def _failed_ids(self, result: InvocationResult, messages: Sequence[MessageTypeDef]) -> set[str]:
         batch = {message["MessageId"] for message in messages}
         if result.error is not None:
             return batch
@@ -135,23 +145,19 @@ class SqsPoller:
             return set()
         return batch_item_failures(result.payload, batch)
 
-    def _delete(self, messages: Sequence[Mapping[str, Any]]) -> None:
+    def _delete(self, messages: Sequence[MessageTypeDef]) -> None:
         for start in range(0, len(messages), _MAX_RECEIVE):
             chunk = messages[start : start + _MAX_RECEIVE]
-            entries = [
+            entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
                 {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(chunk)
             ]
             self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
 
-    def _delay_retry(self, messages: Sequence[Mapping[str, Any]]) -> None:
+    def _delay_retry(self, messages: Sequence[MessageTypeDef], delay_seconds: int) -> None:
         for start in range(0, len(messages), _MAX_RECEIVE):
             chunk = messages[start : start + _MAX_RECEIVE]
-            entries = [
-                {
-                    "Id": str(index),
-                    "ReceiptHandle": m["ReceiptHandle"],
-                    "VisibilityTimeout": self._retry_delay_seconds,
-                }
+            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": delay_seconds}
                 for index, m in enumerate(chunk)
             ]
             self._sqs.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
@@ -191,7 +197,7 @@ def batch_item_failures(response: Any, batch: set[str]) -> set[str]:
     return failed
 
 
-def _message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+def _message_attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
     """SQS's `{"StringValue", "BinaryValue", "DataType"}` in Lambda's camelCase, binary as base64."""
     attribute: dict[str, Any] = {
         "stringListValues": [],

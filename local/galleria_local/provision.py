@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from galleria_local.intrinsics import PhysicalResource, Resolver
 from galleria_local.local_aws import AwsClients
@@ -23,6 +23,9 @@ from galleria_local.s3_config import (
 from galleria_local.secret_strings import generate_secret_string
 from galleria_local.template import Template
 
+if TYPE_CHECKING:  # the stubs are a development dependency, only for the type checker
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
+
 logger = logging.getLogger(__name__)
 
 NAME_PREFIX = "galleria"
@@ -34,7 +37,7 @@ EMULATED_TYPES = frozenset(
 
 _TABLE_PASSTHROUGH = ("LocalSecondaryIndexes", "ProvisionedThroughput", "Tags")
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
-_QUEUE_ATTRIBUTES = (
+_QUEUE_ATTRIBUTES: tuple[QueueAttributeNameType, ...] = (
     "ContentBasedDeduplication",
     "DeduplicationScope",
     "DelaySeconds",

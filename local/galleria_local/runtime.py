@@ -32,6 +32,7 @@ from typing import Any
 from galleria_local import worker as worker_module
 from galleria_local.functions import FunctionSpec
 from galleria_local.intrinsics import ACCOUNT_ID, REGION
+from galleria_local.worker import ErrorDocument, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class FunctionError:
     stack_trace: tuple[str, ...] = ()
 
     @classmethod
-    def from_document(cls, document: Mapping[str, Any]) -> FunctionError:
+    def from_document(cls, document: ErrorDocument) -> FunctionError:
         return cls(document["errorType"], document["errorMessage"], tuple(document.get("stackTrace", ())))
 
 
@@ -167,7 +168,7 @@ class FunctionPool:
         try:
             worker.connection.send((request_id, json.dumps(event), deadline_ms, self._arn))
             answered = worker.connection.poll(max(min(timeout, limit - time.monotonic()), 0))
-            reply = worker.connection.recv() if answered else None
+            reply: Reply | None = worker.connection.recv() if answered else None
         except (EOFError, OSError):
             self._discard(worker)
             message = f"Runtime exited with error: exit status {worker.process.poll()}"
@@ -180,10 +181,9 @@ class FunctionPool:
             )
             return InvocationResult(request_id, _elapsed_ms(started), error=error)
         self._release(worker)
-        status, body = reply
-        if status == "ok":
-            return InvocationResult(request_id, _elapsed_ms(started), payload=json.loads(body))
-        return InvocationResult(request_id, _elapsed_ms(started), error=FunctionError.from_document(body))
+        if reply[0] == "ok":
+            return InvocationResult(request_id, _elapsed_ms(started), payload=json.loads(reply[1]))
+        return InvocationResult(request_id, _elapsed_ms(started), error=FunctionError.from_document(reply[1]))
 
     def close(self) -> None:
         """Stop every worker, busy or idle; later invocations fail at once."""
@@ -252,7 +252,7 @@ class FunctionPool:
                 FunctionError(TIMEOUT_ERROR_TYPE, f"Init timed out after {init_wait:.2f} s")
             )
         try:
-            init_error = parent_end.recv()
+            init_error: ErrorDocument | None = parent_end.recv()
         except (EOFError, OSError):
             worker.stop()
             message = f"Runtime exited during init: exit status {process.poll()}"

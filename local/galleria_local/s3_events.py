@@ -15,11 +15,14 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.s3 import notifications
+
+if TYPE_CHECKING:
+    from moto.s3.models import FakeBucket, FakeKey
 
 # Who acted and who owns the bucket: on S3 an IAM principal id and the owner's canonical id.
 REQUESTER_PRINCIPAL_ID = "AWS:AIDALOCALSTACKEXAMPLE"
@@ -29,7 +32,9 @@ _REMOVALS = ("s3:ObjectRemoved:", "s3:LifecycleExpiration:")
 _SEQUENCE = itertools.count(time.time_ns())
 
 
-def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, list[dict[str, Any]]]:
+def s3_event(
+    event_name: str, bucket: FakeBucket, key: FakeKey, notification_id: str
+) -> dict[str, list[dict[str, Any]]]:
     """The notification S3 sends for `event_name` (`s3:ObjectCreated:Put`) on moto's bucket and key."""
     record: dict[str, Any] = {
         "eventVersion": "2.1",
@@ -57,7 +62,7 @@ def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> di
     return {"Records": [record]}
 
 
-def _object(event_name: str, bucket: Any, key: Any) -> dict[str, Any]:
+def _object(event_name: str, bucket: FakeBucket, key: FakeKey) -> dict[str, Any]:
     described: dict[str, Any] = {"key": quote_plus(key.name, safe="/")}  # spaces as '+', as S3 does
     if not event_name.startswith(_REMOVALS):
         described |= {"size": key.size, "eTag": key.etag.strip('"')}

@@ -16,11 +16,22 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-Handler = Callable[[Any, Any], Any]
 # What the parent sends per invocation: request id, event as JSON, deadline (epoch ms), function ARN.
 Invocation = tuple[str, str, int, str]
+
+
+class ErrorDocument(TypedDict):
+    """Lambda's document for an invocation (or an init) that raised."""
+
+    errorType: str
+    errorMessage: str
+    stackTrace: list[str]
+
+
+# What the worker sends back per invocation: the result as JSON text, or the error document.
+Reply = tuple[Literal["ok"], str] | tuple[Literal["error"], ErrorDocument]
 
 
 class LambdaContext:
@@ -43,6 +54,10 @@ class LambdaContext:
         return max(self._deadline_epoch_ms - int(time.time() * 1000), 0)
 
 
+# A handler takes the event (any JSON value) and the context; what it returns goes back as JSON.
+Handler = Callable[[Any, LambdaContext], object]
+
+
 class InitError(Exception):
     """The handler could not be loaded; carries Lambda's error type for it."""
 
@@ -55,7 +70,7 @@ def main(argv: Sequence[str]) -> None:
     """Init (the cold start), then one invocation per message until None or the parent goes away."""
     connection = Connection(int(argv[1]))
     for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # typeshed's TextIO has none; these are TextIOWrappers
     _set_import_path(os.environ["LAMBDA_TASK_ROOT"], argv[2:])
 
     try:
@@ -77,7 +92,7 @@ def main(argv: Sequence[str]) -> None:
         connection.send(_invoke(handler, invocation))
 
 
-def _invoke(handler: Handler, invocation: Invocation) -> tuple[str, Any]:
+def _invoke(handler: Handler, invocation: Invocation) -> Reply:
     """('ok', JSON text of the result) or ('error', Lambda's error document), with Lambda's log lines."""
     request_id, event_json, deadline_epoch_ms, function_arn = invocation
     context = LambdaContext(request_id, deadline_epoch_ms, function_arn)
@@ -88,7 +103,7 @@ def _invoke(handler: Handler, invocation: Invocation) -> tuple[str, Any]:
     except Exception as exc:
         stack = traceback.format_tb(exc.__traceback__)
         print(f"[ERROR] {type(exc).__name__}: {exc}\n{''.join(stack)}", file=sys.stderr)
-        reply: tuple[str, Any] = ("error", _error(type(exc).__name__, str(exc), stack))
+        reply: Reply = ("error", _error(type(exc).__name__, str(exc), stack))
     else:
         try:
             reply = ("ok", json.dumps(result))
@@ -124,7 +139,7 @@ def _load_handler(handler: str) -> Handler:
         ) from exc
     except Exception as exc:
         raise InitError(type(exc).__name__, str(exc)) from exc
-    function = getattr(module, function_name, None)
+    function: object = getattr(module, function_name, None)
     if not callable(function):
         raise InitError(
             "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
@@ -132,7 +147,7 @@ def _load_handler(handler: str) -> Handler:
     return function
 
 
-def _error(error_type: str, message: str, stack: list[str]) -> dict[str, Any]:
+def _error(error_type: str, message: str, stack: list[str]) -> ErrorDocument:
     return {"errorType": error_type, "errorMessage": message, "stackTrace": stack}
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -40,6 +40,9 @@ from galleria_local.iam.signatures import (
     expected_signature,
     read_signature,
 )
+
+if TYPE_CHECKING:
+    from moto.core.responses import BaseResponse
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ class _Authorizer:
         self._root_access_key_id = root_access_key_id
         self._root_secret_access_key = root_secret_access_key
 
-    def authorize(self, response: Any, resource: str) -> None:
+    def authorize(self, response: BaseResponse, resource: str) -> None:
         """In place of moto's `_authenticate_and_authorize_normal_action`: every service but S3."""
         json_protocol = "json" in response.headers.get("Content-Type", "")
 
@@ -129,7 +132,7 @@ class _Authorizer:
         if refusal is not None:
             raise _Refused(refusal, json_protocol=json_protocol)
 
-    def authorize_s3(self, response: Any, bucket_name: str | None, key_name: str | None) -> None:
+    def authorize_s3(self, response: BaseResponse, bucket_name: str | None, key_name: str | None) -> None:
         """In place of moto's `_authenticate_and_authorize_s3_action`."""
 
         def needs(_: Signature) -> list[Permission]:
@@ -146,7 +149,9 @@ class _Authorizer:
             raise _S3AccessDenied(bucket_name, refusal.message)
         raise S3ClientError(refusal.code, refusal.message)
 
-    def _refusal(self, response: Any, needs: Callable[[Signature], list[Permission]]) -> Refusal | None:
+    def _refusal(
+        self, response: BaseResponse, needs: Callable[[Signature], list[Permission]]
+    ) -> Refusal | None:
         request = SignedRequest(
             method=response.method,
             path=response.raw_path,
@@ -206,10 +211,12 @@ def enforced_iam(root_access_key_id: str, root_secret_access_key: str) -> Iterat
     """
     authorizer = _Authorizer(root_access_key_id, root_secret_access_key)
 
-    def authorize(response: Any, resource: str = "*") -> None:
+    def authorize(response: BaseResponse, resource: str = "*") -> None:
         authorizer.authorize(response, resource)
 
-    def authorize_s3(response: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    def authorize_s3(
+        response: BaseResponse, bucket_name: str | None = None, key_name: str | None = None
+    ) -> None:
         authorizer.authorize_s3(response, bucket_name, key_name)
 
     replaced = {
@@ -253,7 +260,7 @@ def _denied(caller: Caller, permission: Permission, decision: Decision) -> Refus
     return Refusal("AccessDenied", "AccessDeniedException", message)
 
 
-def _action(response: Any) -> str:
+def _action(response: BaseResponse) -> str:
     """The operation: from X-Amz-Target (JSON protocols) or the Action parameter (query protocol)."""
     target = response.headers.get("X-Amz-Target")
     if target:
@@ -261,13 +268,13 @@ def _action(response: Any) -> str:
     return str(response.querystring.get("Action", [""])[0])
 
 
-def _params(response: Any, *, json_protocol: bool) -> Mapping[str, Any]:
+def _params(response: BaseResponse, *, json_protocol: bool) -> Mapping[str, Any]:
     if json_protocol:
         return dict(json.loads(response.raw_body or b"{}"))
     return {name: values[0] for name, values in response.querystring.items() if values}
 
 
-def _body(response: Any) -> bytes:
+def _body(response: BaseResponse) -> bytes:
     """The body as signed. werkzeug keeps no bytes of a form it parsed (the query protocol's requests),
     but encoding its fields again, in order, gives the client's bytes: both sides use urlencode."""
     if response.raw_body:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from galleria_local.iam.roles import FunctionRole
 from galleria_local.local_aws import AwsClients
 from galleria_local.provision import local_name
+
+if TYPE_CHECKING:  # the stubs are a development dependency, only for the type checker
+    from mypy_boto3_iam import IAMClient
 
 
 def role_sessions(
@@ -40,11 +43,10 @@ def role_sessions(
     return sessions
 
 
-def _create_role(iam: Any, role: FunctionRole) -> str:
+def _create_role(iam: IAMClient, role: FunctionRole) -> str:
     name = local_name(role.role_id)
-    arn = str(
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(role.trust_policy))["Role"]["Arn"]
-    )
+    created = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(role.trust_policy))
+    arn = created["Role"]["Arn"]
     for policy_name, document in role.policies.items():
         iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
     for policy_arn in role.managed_policy_arns:
