@@ -13,15 +13,23 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from local_stack import ROOT, RunningStack, _free_port, run_admin, start_stack, stop_stack
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, WebError, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    ViewportSize,
+    WebError,
+    expect,
+)
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # No first-run work and nothing phoned home: the CI network refuses Google's hosts.
@@ -34,8 +42,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000  # any single wait; generation with local/procedural takes well under a second
 TEAM_CREDITS = 1000
 
@@ -175,7 +183,7 @@ def open_page(
     pages: list[Page] = []
     request.node.stash[PAGES] = pages
 
-    def open_one(viewport: dict[str, int] | None = None) -> Page:
+    def open_one(viewport: ViewportSize | None = None) -> Page:
         context = browser.new_context(viewport=viewport or DESKTOP, accept_downloads=True)
         context.set_default_timeout(TIMEOUT_MS)
         context.on("console", browser_errors.on_console)
@@ -230,10 +238,13 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.when == "call" and report.failed:
-        for number, page in enumerate(item.stash.get(PAGES, [])):
+        pages: list[Page] = item.stash.get(PAGES, [])
+        for number, page in enumerate(pages):
             path = SCREENSHOTS / f"{_safe_name(item.name)}-failure-{number}.png"
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
-if TYPE_CHECKING:
-    from conftest import App, Team
+if TYPE_CHECKING:  # this folder's conftest, as mypy names it (pytest imports it as `conftest`)
+    from tests.browser.conftest import App, Team
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 

@@ -20,8 +20,8 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Request, expect
 
-if TYPE_CHECKING:
-    from conftest import Team
+if TYPE_CHECKING:  # this folder's conftest, as mypy names it (pytest imports it as `conftest`)
+    from tests.browser.conftest import Team
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 

@@ -7,26 +7,14 @@ provisioner, and every handler runs with the environment the template gives its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from galleria.accounts.repository import AccountsRepository, team_key
 from galleria.config import get_settings
 from galleria.providers.transport import shared_http
-from galleria_local.in_process import (
-    HttpResponse,
-    LambdaContext,
-    TeamKey,
-    create_team,
-    http_event,
-    in_process_stack,
-    sqs_event,
-)
 from galleria_local.in_process import InProcessStack as Stack
-
-__all__ = ["HttpResponse", "LambdaContext", "Stack", "TeamKey", "fill_storage", "http_event", "sqs_event"]
+from galleria_local.in_process import LambdaContext, TeamKey, create_team, in_process_stack
 
 
 @pytest.fixture
@@ -76,17 +64,6 @@ def other_team(stack: Stack) -> TeamKey:
     return create_team()
 
 
-def fill_storage(team_id: str, used: int) -> None:
-    """Set the team's stored bytes as if other images took that much room."""
-    repo = AccountsRepository()
-    repo.client.update_item(
-        TableName=repo.table,
-        Key=team_key(team_id),
-        UpdateExpression="SET storage_used = :used",
-        ExpressionAttributeValues={":used": {"N": str(used)}},
-    )
-
-
 @pytest.fixture
-def make_team(stack: Stack) -> Any:
+def make_team(stack: Stack) -> Callable[..., TeamKey]:
     return create_team

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Stack, TeamKey
 
 from galleria import aws
 from galleria.collections.repository import CollectionsRepository
+from galleria_local.in_process import InProcessStack as Stack
+from galleria_local.in_process import TeamKey
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATE = "/api/v1/generate-image"

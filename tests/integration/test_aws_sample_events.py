@@ -16,11 +16,12 @@ from urllib.parse import quote_plus, unquote, urlsplit
 import boto3
 import pytest
 from aws_samples import sample
-from conftest import LambdaContext, Stack, TeamKey
 from media_samples import image_bytes
 
 from galleria import clock
 from galleria.config import get_settings
+from galleria_local.in_process import InProcessStack as Stack
+from galleria_local.in_process import LambdaContext, TeamKey
 from galleria_local.intrinsics import ACCOUNT_ID, REGION
 from galleria_local.provision import local_name
 

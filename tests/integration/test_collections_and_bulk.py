@@ -222,7 +222,13 @@ def test_add_and_remove_items(stack, team) -> None:
     assert get(stack, team, f"{GALLERY}/{a}")["collections"] == [other["id"]]
     assert set(listed(stack, team, collection=other["id"])) == {a, c}
 
-    for bad in ({"itemIds": []}, {}, {"itemIds": "gal_x"}, {"itemIds": [a], "extra": 1}):
+    invalid: list[dict[str, object]] = [
+        {"itemIds": []},
+        {},
+        {"itemIds": "gal_x"},
+        {"itemIds": [a], "extra": 1},
+    ]
+    for bad in invalid:
         response = stack.request("POST", f"{COLLECTIONS}/{cid}/items", key=team.key, json_body=bad)
         assert_error(response, 400, "invalid_request")
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
@@ -41,7 +41,6 @@ from cloud_recordings import (
     bfl_ready,
     bfl_submitted,
 )
-from conftest import LambdaContext, Stack, TeamKey, http_event, sqs_event
 from media_samples import image_bytes
 from moto.core.models import botocore_stubber
 
@@ -49,8 +48,13 @@ from galleria import aws
 from galleria.accounts.repository import AccountsRepository
 from galleria.config import get_settings
 from galleria.providers.base import ProviderImage, ProviderRequest
+from galleria_local.in_process import InProcessStack as Stack
+from galleria_local.in_process import LambdaContext, TeamKey, http_event, sqs_event
 from galleria_local.provision import local_name
 from galleria_local.template import load_template
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATE = "/api/v1/generate-image"
@@ -91,7 +95,9 @@ THROTTLED = dynamodb_error(
 def _transaction_throttled(request: AWSPreparedRequest) -> bytes:
     """DynamoDB cancels a whole transaction when it throttles one of its items (an on-demand table
     scaling up): TransactionCanceledException, one reason per item, ThrottlingError for that item."""
-    items = len(json.loads(request.body)["TransactItems"])
+    body = request.body
+    assert isinstance(body, bytes | str), "a JSON request's body is sent whole"
+    items = len(json.loads(body)["TransactItems"])
     reasons = [{"Code": "None"}] * (items - 1) + [
         {"Code": "ThrottlingError", "Message": "Throughput exceeds the current capacity of your table."}
     ]
@@ -142,8 +148,8 @@ class Faults:
     _numbers: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse | None:
-        call = request.headers["amz-sdk-invocation-id"].decode()
-        sdk = dict(part.strip().split("=") for part in request.headers["amz-sdk-request"].decode().split(";"))
+        call = _header(request, "amz-sdk-invocation-id")
+        sdk = dict(part.strip().split("=") for part in _header(request, "amz-sdk-request").split(";"))
         attempt = int(sdk["attempt"])
         self.seen.append((call, event_name.rsplit(".", 1)[-1], attempt))
         number = self._numbers.setdefault(call, len(self._numbers))
@@ -151,7 +157,8 @@ class Faults:
             return None  # on to moto
         setattr(request, _ANSWERED, True)
         headers = {"content-type": self.error.content_type, "x-amzn-requestid": f"fault-{call}"}
-        return AWSResponse(request.url, self.error.status, headers, _Body(self.error.body(request)))
+        # botocore copies any mapping of headers into the response's HeadersDict; its stubs say HTTPHeaders.
+        return AWSResponse(request.url, self.error.status, headers, _Body(self.error.body(request)))  # type: ignore[arg-type]
 
     def calls(self) -> list[tuple[str, int]]:
         """(operation, attempts made) of each call, in the order the calls started."""
@@ -165,6 +172,12 @@ class Faults:
 
 
 _ANSWERED = "answered_by_fault"
+
+
+def _header(request: AWSPreparedRequest, name: str) -> str:
+    """A header botocore set on the prepared request (it holds them as bytes)."""
+    value = request.headers[name]
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _moto_unless_answered(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
@@ -184,18 +197,21 @@ def inject(
     """Faults on ``service``'s client, for ``operations`` (botocore names) or every operation."""
     faults = Faults(error, attempts, picks)
     events = aws.client(service).meta.events
-    events.unregister("before-send", botocore_stubber)
-    events.register("before-send", _moto_unless_answered, unique_id="moto-unless-answered")
+    # A before-send handler may answer the request in place of the service: botocore uses the response
+    # it returns. Its stubs type every event handler as returning None.
+    events.unregister("before-send", botocore_stubber)  # type: ignore[arg-type]
+    events.register("before-send", _moto_unless_answered, unique_id="moto-unless-answered")  # type: ignore[arg-type]
     for event in [f"before-send.{service}.{operation}" for operation in operations] or [
         f"before-send.{service}"
     ]:
-        events.register(event, faults)
+        events.register(event, faults)  # type: ignore[arg-type]
     return faults
 
 
 def attempts_allowed(service: str) -> int:
     """Attempts the client makes of one call before it gives up (its retry configuration)."""
-    return int(aws.client(service).meta.config.retries["total_max_attempts"])
+    # A client's Config holds its resolved retries; the stubs know it only as an argument.
+    return int(aws.client(service).meta.config.retries["total_max_attempts"])  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
@@ -500,7 +516,7 @@ def _deliveries(stack: Stack, queue: str, function: str) -> Iterator[bool]:
         yield failed
 
 
-def _dead_letters(queue: str) -> list[dict[str, Any]]:
+def _dead_letters(queue: str) -> list[MessageTypeDef]:
     sqs = boto3.client("sqs", region_name="us-east-1")
     return list(
         sqs.receive_message(QueueUrl=_queue_url(queue), AttributeNames=["All"], MaxNumberOfMessages=10).get(
@@ -509,7 +525,7 @@ def _dead_letters(queue: str) -> list[dict[str, Any]]:
     )
 
 
-def _settle_dead_letters(stack: Stack, messages: list[dict[str, Any]]) -> dict[str, Any]:
+def _settle_dead_letters(stack: Stack, messages: list[MessageTypeDef]) -> dict[str, Any]:
     return stack.handler("GenerationDeadLetterFunction")(sqs_event(messages), LambdaContext())
 
 

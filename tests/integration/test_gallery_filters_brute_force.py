@@ -874,8 +874,8 @@ def check_tenancy(
     for sort in (NEWEST, OLDEST):
         query = {"limit": "100", "cursor": first["nextCursor"], "sort": sort}
         response = stack.request("GET", "/api/v1/gallery", key=other.key, query=query)
-        got = {entry["id"] for entry in response.json()["items"]} if response.status == 200 else set()
-        checks.expect(got <= set(theirs.items), f"other team with our cursor ({sort}): {_short(got)}")
+        listed = {entry["id"] for entry in response.json()["items"]} if response.status == 200 else set()
+        checks.expect(listed <= set(theirs.items), f"other team with our cursor ({sort}): {_short(listed)}")
 
 
 # --- the test -----------------------------------------------------------------------------------

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from conftest import LambdaContext, fill_storage, sqs_event
+from gallery_storage import PNG, fill_storage, put, s3, start, upload
 from media_samples import image_bytes, mp4, tkhd, trak
 
 from galleria import clock
@@ -23,12 +22,10 @@ from galleria.domain.uploads import INGEST_LEASE_SECONDS, MAX_UPLOAD_BYTES
 from galleria.storage import MediaStorage
 from galleria.uploads import ingest
 from galleria.uploads.repository import UploadsRepository
+from galleria_local.in_process import LambdaContext, sqs_event
 
-PNG = image_bytes("PNG", (80, 60))
-
-
-def s3() -> Any:
-    return boto3.client("s3", region_name="us-east-1")
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 
 def bucket_bytes(prefix: str = "") -> int:
@@ -36,31 +33,7 @@ def bucket_bytes(prefix: str = "") -> int:
     return sum(obj["Size"] for obj in objects)
 
 
-def start(stack, team, filename: str = "holiday.png", content_type: str = "image/png", size: int = 0):
-    body = {"filename": filename, "contentType": content_type, "size": size or len(PNG)}
-    return stack.request("POST", "/api/v1/gallery/uploads", key=team.key, json_body=body)
-
-
-def put(started: dict[str, Any], data: bytes) -> None:
-    """PUT the bytes where the presigned URL points, with the headers it requires."""
-    key = unquote(urlsplit(started["uploadUrl"]).path.split("/", 2)[2])
-    s3().put_object(
-        Bucket=get_settings().media_bucket,
-        Key=key,
-        Body=data,
-        ContentType=started["headers"]["Content-Type"],
-    )
-
-
-def upload(stack, team, data: bytes, filename: str = "holiday.png", content_type: str = "image/png"):
-    started = start(stack, team, filename, content_type, len(data))
-    assert started.status == 201, started.body
-    put(started.json(), data)
-    stack.run_ingest()
-    return stack.request("GET", started.json()["statusUrl"], key=team.key).json()
-
-
-def ingest_messages() -> list[dict[str, Any]]:
+def ingest_messages() -> list[MessageTypeDef]:
     """The bucket events waiting on the ingest queue (S3's configuration test event left out)."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue_url = sqs.get_queue_url(QueueName="galleria-IngestQueue")["QueueUrl"]

@@ -73,8 +73,10 @@ def test_the_sync_caller_gets_400_content_policy(stack, team, monkeypatch) -> No
     stack.run_workers()
 
     # What the sync path answers once the job it waited for has failed
+    job = JobsRepository().find(job_id)
+    assert job is not None
     with pytest.raises(ContentPolicyBlocked) as raised:
-        generation_answer(JobsRepository().find(job_id), LinkBuilder("https://testserver"))
+        generation_answer(job, LinkBuilder("https://testserver"))
     assert raised.value.status == 400 and raised.value.code == "content_policy"
     assert "Credits were refunded" in raised.value.message
 

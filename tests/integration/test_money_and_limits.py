@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import fill_storage
+from gallery_storage import fill_storage
 
 from galleria.accounts.repository import AccountsRepository
 from galleria.domain.teams import GIB, Plan

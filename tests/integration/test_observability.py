@@ -12,13 +12,13 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger, Metrics
 from botocore.exceptions import ClientError
-from conftest import LambdaContext, sqs_event
 
 from galleria import aws
 from galleria.catalog import find_model
 from galleria.config import get_settings
 from galleria.exports.service import export_key
 from galleria.providers.base import ContentPolicyViolation, ProviderError
+from galleria_local.in_process import LambdaContext, sqs_event
 
 GENERATE = "/api/v1/generate-image"
 EXPORTS = "/api/v1/gallery/exports"
@@ -184,8 +184,14 @@ def test_a_message_queued_without_a_correlation_id_runs_and_logs_under_its_job_i
 # --- metrics ----------------------------------------------------------------------------------
 
 
+def price_per_image(model_id: str) -> int:
+    model = find_model(model_id)
+    assert model is not None, f"no model {model_id}"
+    return model.price_per_image
+
+
 def test_a_generation_counts_the_credits_charged_then_the_images_generated(stack, team, emf) -> None:
-    price = find_model("local/procedural").price_per_image
+    price = price_per_image("local/procedural")
 
     stack.request("POST", GENERATE, key=team.key, json_body={**ASYNC, "numImages": 2})
     request = emf.read()
@@ -212,7 +218,7 @@ def test_a_charge_refused_for_want_of_credits_counts_nothing(stack, make_team, e
 def test_a_provider_failure_is_counted_for_its_provider_and_refunded(
     stack, team, cloud_keys, monkeypatch, emf
 ) -> None:
-    price = find_model(GEMINI).price_per_image
+    price = price_per_image(GEMINI)
     _use_provider(monkeypatch, GeminiDown())
     stack.request("POST", GENERATE, key=team.key, json_body={**ASYNC, "model": GEMINI, "numImages": 2})
     emf.read()
@@ -238,7 +244,7 @@ def test_a_safety_block_is_refunded_but_is_no_provider_failure(stack, team, monk
 
     published = emf.read()
     assert _values(published, "ProviderFailures") == []
-    assert _values(published, "CreditsRefunded") == [find_model("local/procedural").price_per_image]
+    assert _values(published, "CreditsRefunded") == [price_per_image("local/procedural")]
 
 
 def test_a_job_sqs_refuses_is_failed_refunded_and_counted_so(stack, team, monkeypatch, emf) -> None:
@@ -250,7 +256,7 @@ def test_a_job_sqs_refuses_is_failed_refunded_and_counted_so(stack, team, monkey
     answer = stack.request("POST", GENERATE, key=team.key, json_body=ASYNC)
 
     published = emf.read()
-    price = find_model("local/procedural").price_per_image
+    price = price_per_image("local/procedural")
     assert answer.status == 500
     assert _values(published, "CreditsCharged") == [price]
     assert _values(published, "CreditsRefunded") == [price]

@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from conftest import HttpResponse
 from PIL import Image
 
 from galleria import clock
 from galleria.config import get_settings
 from galleria.shares.viewing import MAX_WRONG_PASSWORDS
+from galleria_local.in_process import HttpResponse
 
 GALLERY = "/api/v1/gallery"
 JSON = {"accept": "application/json"}
@@ -107,8 +107,9 @@ def test_the_page_shows_the_image_prompt_and_model_and_is_not_indexed(stack, tea
     assert page.meta["og:image"] == f"https://testserver/share/{token}/items/{item_id}/image"
     # The image behind the page's <img> is this item's thumbnail, through a presigned URL.
     [img] = page.images
-    assert path_of(img["src"]) == f"/share/{token}/items/{item_id}/image"
-    redirect = stack.request("GET", path_of(img["src"]))
+    src = img["src"]
+    assert src is not None and path_of(src) == f"/share/{token}/items/{item_id}/image"
+    redirect = stack.request("GET", path_of(src))
     assert redirect.status == 302 and "X-Amz-Expires=900" in redirect.headers["location"]
     picture = Image.open(io.BytesIO(fetch(redirect.headers["location"])))
     assert max(picture.size) == 512 and picture.format == "WEBP"

@@ -20,12 +20,13 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from conftest import HttpResponse, Stack, TeamKey
 from presigned import without_signatures
 
 from galleria import media_links
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
+from galleria_local.in_process import HttpResponse, TeamKey
+from galleria_local.in_process import InProcessStack as Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "layers" / "shared" / "galleria" / "api" / "openapi.json"

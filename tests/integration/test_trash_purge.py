@@ -14,10 +14,11 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
-from conftest import LambdaContext, sqs_event
+from gallery_storage import PNG, upload
 
 from galleria import clock
 from galleria.config import get_settings
+from galleria_local.in_process import LambdaContext, sqs_event
 
 
 def bucket_bytes(team_id: str) -> int:
@@ -218,8 +219,6 @@ def test_the_purge_stops_early_when_its_time_runs_out(stack, team, monkeypatch) 
 
 
 def test_storage_stays_exact_through_every_way_in_and_out(stack, team, monkeypatch) -> None:
-    from test_gallery_uploads import PNG, upload
-
     generated = stack.make_items(team, 5)
     assert_usage_matches_the_bucket(stack, team)
     uploaded = upload(stack, team, PNG)["itemId"]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, cast
 
 from pydantic import BaseModel
 
 from galleria.api.app import create_resolver
 from galleria.errors import NotFound
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 class Answer(BaseModel):
@@ -55,7 +59,7 @@ def crash() -> Answer:
 
 
 def _call(path: str) -> tuple[int, dict]:
-    result = app.resolve(_event(path), {})
+    result = app.resolve(_event(path), cast("LambdaContext", {}))  # the resolver only keeps it
     return result["statusCode"], json.loads(result["body"])
 
 

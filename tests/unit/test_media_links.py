@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from galleria import media_links
@@ -10,7 +12,7 @@ from galleria.domain.items import Rendition
 
 
 @pytest.fixture(autouse=True)
-def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def signing_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("MEDIA_SIGNING_KEY", "k" * 64)
     get_settings.cache_clear()
     yield

@@ -64,7 +64,9 @@ def accuracy(result: Image.Image, subject: Image.Image, *, away_from_edge: int =
 
 
 def alpha_at(result: Image.Image, xy: tuple[int, int]) -> int:
-    return result.getchannel("A").getpixel(xy)
+    alpha = result.getchannel("A").getpixel(xy)
+    assert isinstance(alpha, int)  # one band: a number, not a tuple
+    return alpha
 
 
 def circle(box: tuple[int, int, int, int]) -> Shape:

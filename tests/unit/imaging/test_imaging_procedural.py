@@ -6,13 +6,20 @@ import io
 import itertools
 import math
 import struct
+from typing import TypedDict
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from galleria.imaging.procedural import ASPECT_RATIO_SIZES, STYLE_PRESETS, render
 
-SMALL = {"width": 256, "height": 256}
+
+class Size(TypedDict):
+    width: int
+    height: int
+
+
+SMALL: Size = {"width": 256, "height": 256}
 
 
 def decode(png: bytes) -> Image.Image:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import pytest
 from botocore.exceptions import ClientError
 
 from galleria_local.local_aws import LocalAws
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, WriteRequestTypeDef
 
 # `make unit` leaves these out: a moto server under concurrent transactions, seconds in all.
 pytestmark = pytest.mark.slow
@@ -26,12 +30,14 @@ def test_a_failed_transaction_never_undoes_a_concurrent_write(local_aws: LocalAw
     dynamodb.put_item(TableName=table, Item={"pk": {"S": "counter"}, "n": {"N": "0"}})
     # moto copies the whole table to roll a transaction back; a fuller table widens that window.
     for start in range(0, 500, 25):
-        filler = [{"PutRequest": {"Item": {"pk": {"S": f"filler-{n}"}}}} for n in range(start, start + 25)]
+        filler: list[WriteRequestTypeDef] = [
+            {"PutRequest": {"Item": {"pk": {"S": f"filler-{n}"}}}} for n in range(start, start + 25)
+        ]
         dynamodb.batch_write_item(RequestItems={table: filler})
 
     def write(attempt: int) -> bool:
         """Even attempts add one to the counter; odd ones fail a condition and must change nothing."""
-        increment = {
+        increment: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": table,
                 "Key": {"pk": {"S": "counter"}},
@@ -39,7 +45,7 @@ def test_a_failed_transaction_never_undoes_a_concurrent_write(local_aws: LocalAw
                 "ExpressionAttributeValues": {":one": {"N": "1"}},
             }
         }
-        doomed = {
+        doomed: TransactWriteItemTypeDef = {
             "ConditionCheck": {
                 "TableName": table,
                 "Key": {"pk": {"S": "missing"}},

@@ -113,8 +113,10 @@ def queue_urls(stack: LocalStack) -> dict[str, str]:
 
 
 def test_batch_size_one_jobs_run_in_parallel(stack: LocalStack, queue_urls: dict[str, str]) -> None:
-    entries = [{"Id": str(index), "MessageBody": f"slow-{index}"} for index in range(3)]
-    stack.aws.client("sqs").send_message_batch(QueueUrl=queue_urls["Jobs"], Entries=entries)
+    stack.aws.client("sqs").send_message_batch(
+        QueueUrl=queue_urls["Jobs"],
+        Entries=[{"Id": str(index), "MessageBody": f"slow-{index}"} for index in range(3)],
+    )
 
     _eventually(lambda: len(_records(stack, "slow")) == 3)
 

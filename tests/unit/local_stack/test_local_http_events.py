@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -50,8 +51,8 @@ ROUTE = HttpRoute(function_id="Items", method="POST", path="/teams/{teamId}/item
 
 
 def _request(
-    body: bytes = b"", content_type: str | None = None, extra: list[tuple[str, str]] = ()
-) -> HttpRequest:  # type: ignore[assignment]
+    body: bytes = b"", content_type: str | None = None, extra: Sequence[tuple[str, str]] = ()
+) -> HttpRequest:
     headers = [
         ("Host", "127.0.0.1:8000"),
         ("User-Agent", "curl/8.5"),

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
@@ -23,10 +23,14 @@ from galleria_local.iam.policy import Decision, Permission, decide
 from galleria_local.iam.principals import role_sessions
 from galleria_local.iam.roles import ExpansionError, FunctionRole, function_roles
 from galleria_local.intrinsics import REGION, Resolver
-from galleria_local.local_aws import LocalAws
+from galleria_local.local_aws import AwsClients, LocalAws
 from galleria_local.provision import provision
 from galleria_local.stack import LocalStack
 from galleria_local.template import Template, load_template, parse_template
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, TransactWriteItemTypeDef
 
 # `make unit` leaves these out: a moto server, roles and functions running as them, seconds in all.
 pytestmark = pytest.mark.slow
@@ -309,7 +313,7 @@ def test_a_role_from_outside_the_template_is_refused(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a session, service by service
 
 
-class Session:
+class Session(AwsClients):
     """boto3 clients signed with a role session of the small template's Worker."""
 
     def __init__(self, local_aws: LocalAws, credentials: dict[str, str]) -> None:
@@ -321,11 +325,13 @@ class Session:
         )
         self._endpoint = local_aws.endpoint_url
 
-    def client(self, service: str) -> Any:
+    def _client(self, service: str) -> BaseClient:
         config = Config(
             signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}
         )
-        return self._session.client(service, endpoint_url=self._endpoint, config=config)
+        # The stubs type only a literal service name: AwsClients.client() narrows the result.
+        made: BaseClient = self._session.client(service, endpoint_url=self._endpoint, config=config)  # type: ignore[call-overload]
+        return made
 
 
 def refused(call: Callable[..., Any], *args: Any, **kwargs: Any) -> ClientError:
@@ -382,17 +388,19 @@ class TestRoleSession:
 
         dynamodb.put_item(TableName=table, Item=item)
         assert dynamodb.get_item(TableName=table, Key={"pk": {"S": "t1"}})["Item"] == item
-        by_owner = {"IndexName": "ByOwner", "KeyConditionExpression": "#o = :o"}
-        values = {
-            "ExpressionAttributeNames": {"#o": "owner"},
-            "ExpressionAttributeValues": {":o": {"S": "o1"}},
-        }
-        assert dynamodb.query(TableName=table, **by_owner, **values)["Count"] == 1
+        by_owner = dynamodb.query(
+            TableName=table,
+            IndexName="ByOwner",
+            KeyConditionExpression="#o = :o",
+            ExpressionAttributeNames={"#o": "owner"},
+            ExpressionAttributeValues={":o": {"S": "o1"}},
+        )
+        assert by_owner["Count"] == 1
         assert (
             code(refused(dynamodb.get_item, TableName=other, Key={"pk": {"S": "t1"}}))
             == "AccessDeniedException"
         )
-        keys = {"Keys": [{"pk": {"S": "t1"}}]}
+        keys: KeysAndAttributesTypeDef = {"Keys": [{"pk": {"S": "t1"}}]}
         assert dynamodb.batch_get_item(RequestItems={table: keys})["Responses"][table] == [item]
         assert (
             code(refused(dynamodb.batch_get_item, RequestItems={table: keys, other: keys}))
@@ -403,8 +411,10 @@ class TestRoleSession:
         )
 
         # A transaction needs each item's own action: PutItem is granted, DeleteItem is not.
-        put = {"Put": {"TableName": table, "Item": {"pk": {"S": "t2"}, "owner": {"S": "o2"}}}}
-        delete = {"Delete": {"TableName": table, "Key": {"pk": {"S": "t1"}}}}
+        put: TransactWriteItemTypeDef = {
+            "Put": {"TableName": table, "Item": {"pk": {"S": "t2"}, "owner": {"S": "o2"}}}
+        }
+        delete: TransactWriteItemTypeDef = {"Delete": {"TableName": table, "Key": {"pk": {"S": "t1"}}}}
         dynamodb.transact_write_items(TransactItems=[put])
         error = refused(dynamodb.transact_write_items, TransactItems=[put, delete])
         assert "dynamodb:DeleteItem" in error.response["Error"]["Message"]
@@ -483,9 +493,11 @@ class TestRoleSession:
         etag = s3.upload_part(
             Bucket=bucket, Key="exports/e.zip", UploadId=upload, PartNumber=1, Body=b"z" * 10
         )["ETag"]
-        parts = {"Parts": [{"ETag": etag, "PartNumber": 1}]}
         s3.complete_multipart_upload(
-            Bucket=bucket, Key="exports/e.zip", UploadId=upload, MultipartUpload=parts
+            Bucket=bucket,
+            Key="exports/e.zip",
+            UploadId=upload,
+            MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]},
         )
         aborted = s3.create_multipart_upload(Bucket=bucket, Key="exports/f.zip")["UploadId"]
         s3.abort_multipart_upload(Bucket=bucket, Key="exports/f.zip", UploadId=aborted)

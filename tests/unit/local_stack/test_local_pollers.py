@@ -96,8 +96,10 @@ def make_poller(queue: Queue, pool: FunctionPool, local_aws: LocalAws) -> MakePo
 
 
 def _send(local_aws: LocalAws, queue: Queue, *bodies: str) -> None:
-    entries = [{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)]
-    local_aws.client("sqs").send_message_batch(QueueUrl=queue.url, Entries=entries)
+    local_aws.client("sqs").send_message_batch(
+        QueueUrl=queue.url,
+        Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)],
+    )
 
 
 def _bodies_left(local_aws: LocalAws, queue_url: str) -> list[str]:

@@ -256,7 +256,7 @@ def test_lifecycle_filters_combine_several_conditions_with_and() -> None:
 
 
 def test_circular_references_are_reported() -> None:
-    definitions = {
+    definitions: dict[str, dict[str, Any]] = {
         "A": {"Type": "AWS::SQS::Queue", "Properties": {"X": {"Fn::Sub": "${B.Arn}"}}},
         "B": {"Type": "AWS::SQS::Queue", "DependsOn": "A"},
     }

@@ -89,7 +89,11 @@ def test_the_default_route_catches_what_nothing_else_matches() -> None:
 def test_a_trailing_slash_goes_to_the_route_without_it_as_api_gateway_sends_it() -> None:
     table = _table("GET /app", "GET /app/{file}", "GET /api/v1/gallery/{itemId}")
 
-    assert table.match("GET", "/app/").route.function_id == "GET /app"
-    assert table.match("GET", "/api/v1/gallery/gal_1/").path_parameters == {"itemId": "gal_1"}
-    assert table.match("GET", "/app/app.js").route.function_id == "GET /app/{file}"
+    app, item, file = (
+        table.match("GET", path) for path in ("/app/", "/api/v1/gallery/gal_1/", "/app/app.js")
+    )
+
+    assert app is not None and app.route.function_id == "GET /app"
+    assert item is not None and item.path_parameters == {"itemId": "gal_1"}
+    assert file is not None and file.route.function_id == "GET /app/{file}"
     assert table.match("GET", "/nothing/") is None

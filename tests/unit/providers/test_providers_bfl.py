@@ -52,9 +52,11 @@ PENDING = poll("Pending")
 
 
 def mock_job(
-    respx_mock: respx.MockRouter, *polls: httpx.Response, submitted: dict[str, Any] = SUBMITTED
+    respx_mock: respx.MockRouter,
+    *polls: httpx.Response | httpx.TransportError,
+    submitted: dict[str, Any] = SUBMITTED,
 ) -> tuple[respx.Route, respx.Route, respx.Route]:
-    """Submit, poll and download routes for one job answering ``polls`` in turn."""
+    """Submit, poll and download routes for one job answering ``polls`` in turn (or raising them)."""
     submit = respx_mock.post(SUBMIT).respond(200, json=submitted)
     polling = respx_mock.get(POLL).mock(side_effect=list(polls))
     download = respx_mock.get(SAMPLE).respond(200, content=PNG, headers={"content-type": "image/png"})
