@@ -14,12 +14,15 @@ import argparse
 import os
 import random
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto import mock_aws
 
 from bench.aws_calls import counting
 from bench.stack import provision_stack
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
 
 TAGS = ["landscape", "portrait", "product", "sunset", "city", "night", "macro", "abstract"]
 MODELS = ["local/procedural", "google/gemini-2.5-flash-image", "openai/gpt-5-nano", "bfl/flux-kontext-max"]
@@ -79,7 +82,7 @@ def _seed(team_id: str, size: int, collection_id: str, rng: random.Random) -> No
         ]
         effects.add(effects_of(Change(None, item)))
     for start in range(0, len(requests), 25):
-        batch: dict[str, list[dict[str, Any]]] = {}
+        batch: dict[str, list[WriteRequestTypeDef]] = {}
         for table, record in requests[start : start + 25]:
             batch.setdefault(table, []).append({"PutRequest": {"Item": record}})
         dynamodb.batch_write_item(RequestItems=batch)
