@@ -56,7 +56,7 @@ def list_collections(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> CollectionList:
-    page = CollectionsService().list(principal.team_id, limit=limit, cursor=cursor)
+    page = CollectionsService().page(principal.team_id, limit=limit, cursor=cursor)
     links = _links()
     return CollectionList(
         collections=[collection_out(collection, links) for collection in page.collections],
@@ -80,7 +80,7 @@ def patch_collection(
 @app.delete(
     "/api/v1/gallery/collections/<collectionId>", responses={204: no_content("Deleted; its items stay")}
 )
-def delete_collection(collection_id: PathCollectionId, principal: CallerPrincipal):  # 204: no body
+def delete_collection(collection_id: PathCollectionId, principal: CallerPrincipal) -> Response[None]:
     CollectionsService().delete(principal.team_id, collection_id)
     return Response(status_code=204)
 

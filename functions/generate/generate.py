@@ -214,7 +214,7 @@ def get_ledger(
 
 def _idempotent(
     operation: str, principal: Principal, payload: dict[str, Any], produce: Callable[[], Answer]
-) -> Response:
+) -> Response[Any]:
     """Answer once per Idempotency-Key: a retry with the key gets the stored answer."""
     return idempotent_response(
         app, operation, principal.team_id, payload, produce, keep=replayable, replay=replay

@@ -14,7 +14,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, handle
-from galleria.api.docs import json_answer, openapi_document, page_answer, redirect_answer, swagger_page
+from galleria.api.docs import (
+    json_answer,
+    json_document_answer,
+    openapi_document,
+    page_answer,
+    redirect_answer,
+    swagger_page,
+)
 from galleria.api.links import LinkBuilder, base_url
 from galleria.api.models.public import PublicGalleryPage
 from galleria.api.models.share_pages import SharedLinkOut
@@ -50,19 +57,19 @@ TO_THE_FILE = {302: redirect_answer("A presigned URL of the file, valid for up t
 
 
 @app.get("/media/<teamId>/<itemId>/<rendition>/<signature>", responses=TO_THE_FILE)
-def get_media(teamId: str, itemId: str, rendition: str, signature: str):
+def get_media(teamId: str, itemId: str, rendition: str, signature: str) -> Response[None]:
     url = resolve_media_link(teamId, itemId, rendition, signature)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 
 
 @app.get("/public/<itemId>/<rendition>", responses=TO_THE_FILE)
-def get_public_media(itemId: str, rendition: str):
+def get_public_media(itemId: str, rendition: str) -> Response[None]:
     url = resolve_public_media(itemId, rendition)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": REDIRECT_CACHE_CONTROL})
 
 
 @app.get("/share/<token>", responses={200: page_answer("The shared image or collection", SharedLinkOut)})
-def show_share(token: str):
+def show_share(token: str) -> Response[Any]:
     return SharePages(app.current_event).show(token)
 
 
@@ -73,22 +80,22 @@ def show_share(token: str):
         303: redirect_answer("Unlocked: back to the page, with the access cookie"),
     },
 )
-def unlock_share(token: str):
+def unlock_share(token: str) -> Response[Any]:
     return SharePages(app.current_event).unlock(token)
 
 
 @app.get("/share/<token>/download", responses=TO_THE_FILE)
-def download_shared_item(token: str):
+def download_shared_item(token: str) -> Response[Any]:
     return SharePages(app.current_event).download(token)
 
 
 @app.get("/share/<token>/items/<itemId>/image", responses=TO_THE_FILE)
-def shared_image(token: str, itemId: str):
+def shared_image(token: str, itemId: str) -> Response[Any]:
     return SharePages(app.current_event).image(token, itemId)
 
 
 @app.get("/share/<token>/items/<itemId>/download", responses=TO_THE_FILE)
-def download_shared_image(token: str, itemId: str):
+def download_shared_image(token: str, itemId: str) -> Response[Any]:
     return SharePages(app.current_event).download(token, itemId)
 
 
@@ -102,8 +109,8 @@ def public_gallery(
     return public_gallery_page(links, limit=limit, page=page, cursor=cursor)
 
 
-@app.get("/api/v1/openapi.json")
-def openapi_json():
+@app.get("/api/v1/openapi.json", responses={200: json_document_answer("This OpenAPI document")})
+def openapi_json() -> Response[str]:
     return Response(
         status_code=200,
         content_type="application/json",
@@ -113,7 +120,7 @@ def openapi_json():
 
 
 @app.get("/api/v1/docs", responses={200: page_answer("Swagger UI")})
-def swagger_ui():
+def swagger_ui() -> Response[Any]:
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=swagger_page())
 
 
@@ -122,12 +129,12 @@ APP_FILES = AppFiles.beside(__file__)  # the gallery page's files (app/), read w
 
 @app.get("/app", summary="The gallery page", responses=PAGE_ANSWERS)
 @app.get("/app/", include_in_schema=False)  # API Gateway sends /app/ to the /app route as it is
-def gallery_page():
+def gallery_page():  # type: ignore[no-untyped-def]  # bytes: a return type would make Powertools validate them as JSON
     return APP_FILES.answer(app.current_event)
 
 
 @app.get("/app/<file>", summary="A file of the gallery page", responses=FILE_ANSWERS)
-def gallery_page_file(file: str):
+def gallery_page_file(file: str):  # type: ignore[no-untyped-def]  # bytes: a return type would make Powertools validate them as JSON
     return APP_FILES.answer(app.current_event, file)
 
 

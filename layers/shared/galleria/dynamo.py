@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import UpdateItemOutputTypeDef
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -42,10 +46,10 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 
 def value(v: Any) -> dict[str, Any]:
     """One attribute value, for expression values."""
-    return _serializer.serialize(_to_dynamo(v))
+    return cast("dict[str, Any]", _serializer.serialize(_to_dynamo(v)))
 
 
-def update_if(client: Any, **request: Any) -> dict[str, Any] | None:
+def update_if(client: DynamoDBClient, **request: Any) -> UpdateItemOutputTypeDef | None:
     """UpdateItem with a ConditionExpression: the response, or None when the condition failed."""
     try:
         return client.update_item(**request)

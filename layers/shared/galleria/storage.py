@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -10,6 +10,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from galleria import aws
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 PRESIGN_SECONDS = 15 * 60
 TRASH_PREFIX = "trash/"
@@ -81,12 +84,12 @@ class StorageUnavailable(Exception):
 
 
 class MediaStorage:
-    def __init__(self, bucket: str | None = None, client: Any | None = None) -> None:
+    def __init__(self, bucket: str | None = None, client: S3Client | None = None) -> None:
         self.bucket = bucket or get_settings().media_bucket
         self._client = client
 
     @property
-    def client(self) -> Any:
+    def client(self) -> S3Client:
         return self._client or aws.client("s3")
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -96,7 +99,8 @@ class MediaStorage:
             raise StorageUnavailable(f"Storing {key} failed: {exc}") from exc
 
     def get(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        data: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return data
 
     def find(self, key: str) -> bytes | None:
         """The object's bytes, or None when it does not exist (S3 answers 404 to a caller allowed to
@@ -131,7 +135,8 @@ class MediaStorage:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if download_name:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
-        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+        url: str = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+        return url
 
     def copy(self, source_key: str, target_key: str) -> bool:
         """Server-side copy (a new object: lifecycle ages count from now); False when the source
@@ -155,7 +160,7 @@ class MediaStorage:
     def delete_many(self, keys: list[str]) -> None:
         """Delete objects, 1,000 per call (DeleteObjects' limit); missing keys are not an error."""
         for start in range(0, len(keys), _DELETE_BATCH):
-            batch = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
+            batch: list[Any] = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
 
     def presigned_put(

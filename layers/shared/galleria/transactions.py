@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from galleria import aws, backoff
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 CONFLICT_RETRIES = 3
 # Cancellation reasons that pass on their own: a concurrent transaction on the same item, or DynamoDB
@@ -30,17 +34,19 @@ class TransactionCancelled(Exception):
         return len(self.reasons) > index and self.reasons[index].get("Code") == "ConditionalCheckFailed"
 
 
-def transact_write(parts: list[dict[str, Any]], client: Any | None = None) -> None:
+def transact_write(parts: list[dict[str, Any]], client: DynamoDBClient | None = None) -> None:
     """Write all parts or none. A cancellation caused only by a concurrent transaction on the same
     item (``TransactionConflict``, e.g. two images of one job updating the team's usage) or by
     throttling is retried; a failed condition raises TransactionCancelled at once."""
     client = client or aws.client("dynamodb")
     for attempt in range(CONFLICT_RETRIES + 1):
         try:
-            client.transact_write_items(TransactItems=parts)
+            # The parts are built as plain attribute-value dicts throughout the layer.
+            client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", parts))
             return
         except client.exceptions.TransactionCanceledException as exc:
-            cancelled = TransactionCancelled(exc.response.get("CancellationReasons", []))
+            reasons: list[Any] = exc.response.get("CancellationReasons", [])
+            cancelled = TransactionCancelled(reasons)
             if not cancelled.passing or attempt == CONFLICT_RETRIES:
                 raise cancelled from exc
             backoff.pause(attempt, base=0.05, cap=1.0)

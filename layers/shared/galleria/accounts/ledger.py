@@ -13,9 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from galleria import aws, clock, dynamo, ids
-from galleria.config import get_settings
+from galleria import clock, dynamo, ids
+from galleria.config import Settings
 from galleria.pagination import decode_cursor, encode_cursor
+from galleria.table import TableRepository
 
 _PREFIX = "LEDGER#"
 
@@ -37,14 +38,10 @@ def _sort_key(reference: str, kind: EntryKind) -> str:
     return f"{_PREFIX}{reference.split('_', 1)[-1]}#{kind.value}"
 
 
-class CreditLedger:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().accounts_table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+class CreditLedger(TableRepository):
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.accounts_table
 
     def entry_op(
         self, team_id: str, kind: EntryKind, credits: int, job_id: str | None = None

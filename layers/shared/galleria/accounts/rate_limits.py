@@ -10,29 +10,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from galleria import aws, dynamo
-from galleria.config import get_settings
+from galleria import dynamo
+from galleria.config import Settings
 from galleria.errors import RateLimited
+from galleria.table import TableRepository
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 WINDOW_SECONDS = 60
 
 
-class RateLimiter:
+class RateLimiter(TableRepository):
     def __init__(
         self,
         table_name: str | None = None,
-        client: Any | None = None,
+        client: DynamoDBClient | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
-        self.table = table_name or get_settings().accounts_table
-        self._client = client
+        super().__init__(table_name, client)
         self._now = now
 
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.accounts_table
 
     def take(self, team_id: str, per_minute: int) -> None:
         """Count one request in the current window, or raise RateLimited (429) when it is full."""

@@ -7,14 +7,18 @@ ledger (galleria.accounts.ledger) and rate windows (galleria.accounts.rate_limit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from galleria import aws, dynamo
+from galleria import dynamo
 from galleria.accounts.ledger import CreditLedger, EntryKind
-from galleria.config import get_settings
+from galleria.config import Settings
 from galleria.domain.teams import ApiKey, Team
 from galleria.errors import InsufficientCredits, NotFound
+from galleria.table import TableRepository
 from galleria.transactions import TransactionCancelled, transact_write
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _PROFILE = "PROFILE"
 
@@ -27,15 +31,14 @@ def _lookup_key(key_hash: str) -> dict[str, Any]:
     return {"pk": {"S": f"APIKEY#{key_hash}"}, "sk": {"S": "APIKEY"}}
 
 
-class AccountsRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().accounts_table
-        self._client = client
+class AccountsRepository(TableRepository):
+    def __init__(self, table_name: str | None = None, client: DynamoDBClient | None = None) -> None:
+        super().__init__(table_name, client)
         self.ledger = CreditLedger(self.table, client)
 
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.accounts_table
 
     # --- teams ---------------------------------------------------------------------
     def put_team(self, team: Team) -> None:
@@ -65,7 +68,7 @@ class AccountsRepository:
         wanted = list(dict.fromkeys(team_ids))
         if not wanted:
             return {}
-        request = {self.table: {"Keys": [team_key(team_id) for team_id in wanted]}}
+        request: dict[str, Any] = {self.table: {"Keys": [team_key(team_id) for team_id in wanted]}}
         found: dict[str, Team] = {}
         while request:
             response = self.client.batch_get_item(RequestItems=request)

@@ -52,7 +52,7 @@ def handle(
         except Exception as error:  # the key lookup failed: answered as a route's error, not a crash
             request_id = str((event.get("requestContext") or {}).get("requestId", ""))
             return proxy_error(unexpected_error(error, request_id))
-        app.append_context(**{_PRINCIPAL: principal})
+        app.append_context(**{_PRINCIPAL: principal})  # type: ignore[no-untyped-call]  # Powertools
     return app.resolve(event, context)
 
 
@@ -87,10 +87,11 @@ def _unreadable_json(event: dict[str, Any]) -> GalleriaError | None:
 
 def current_principal(request: Request) -> Principal:
     """A route dependency: the authenticated caller (``Annotated[Principal, Depends(...)]``)."""
-    return request.context[_PRINCIPAL]
+    principal: Principal = request.context[_PRINCIPAL]
+    return principal
 
 
-def json_response(status: int, body: BaseModel) -> Response:
+def json_response(status: int, body: BaseModel) -> Response[Any]:
     """A response model with a status other than the route's default 200."""
     return Response(
         status_code=status,

@@ -11,11 +11,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 _SWAGGER_UI = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
 _BINARY = {"type": "string", "format": "binary"}
-_LOCATION = {"description": "Where to go next", "schema": {"type": "string", "format": "uri"}}
+_LOCATION: OpenAPIResponseHeader = {
+    "description": "Where to go next",
+    "schema": {"type": "string", "format": "uri"},
+}
 
 
 @cache
@@ -40,6 +43,11 @@ def swagger_page() -> str:
 def json_answer(description: str, model: Any) -> OpenAPIResponse:
     """A JSON body of ``model`` (a pydantic model or a union of them)."""
     return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+def json_document_answer(description: str) -> OpenAPIResponse:
+    """A JSON document with no model of its own (such as the OpenAPI document)."""
+    return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 def file_answer(description: str, *media_types: str) -> OpenAPIResponse:

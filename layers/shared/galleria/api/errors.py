@@ -24,7 +24,7 @@ _FIELD_CODES = {"prompt": "invalid_prompt", "model": "invalid_model", "sourceIma
 
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
-) -> Response:
+) -> Response[Any]:
     body = {"error": message, "code": code, **extra}
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
@@ -72,25 +72,25 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str]:
 
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(GalleriaError)
-    def handle_domain_error(error: GalleriaError) -> Response:
+    def handle_domain_error(error: GalleriaError) -> Response[Any]:
         return error_response(error.status, error.code, error.message, error.headers, **error.extra)
 
     @app.exception_handler(RequestUnsupportedContentType)
-    def handle_unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
+    def handle_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[Any]:
         return error_response(
             415, "unsupported_media_type", "This route takes a JSON body: send Content-Type: application/json"
         )
 
     @app.exception_handler(RequestValidationError)
-    def handle_validation_error(error: RequestValidationError) -> Response:
+    def handle_validation_error(error: RequestValidationError) -> Response[Any]:
         message, code = describe_validation_error(list(error.errors()))
         return error_response(400, code, message)
 
     @app.not_found
-    def handle_not_found(_: NotFoundError) -> Response:
+    def handle_not_found(_: NotFoundError) -> Response[Any]:
         return error_response(404, "not_found", "No such route")
 
     @app.exception_handler(Exception)
-    def handle_unexpected(error: Exception) -> Response:
+    def handle_unexpected(error: Exception) -> Response[Any]:
         answer = unexpected_error(error, app.current_event.request_context.request_id)
         return error_response(answer.status, answer.code, answer.message, answer.headers, **answer.extra)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from pydantic import BaseModel
+
 from galleria.api.links import LinkBuilder
 from galleria.api.models.generation import PriceQuote
 from galleria.api.models.jobs import JobAccepted
@@ -81,5 +83,5 @@ def replay(answer: tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
     return status, body
 
 
-def _json(model: Any) -> dict[str, Any]:
+def _json(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True)

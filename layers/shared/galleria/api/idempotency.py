@@ -120,7 +120,7 @@ def idempotent_response(
     *,
     keep: Callable[[Answer], Answer] = _unchanged,
     replay: Callable[[Answer], Answer] = _unchanged,
-) -> Response:
+) -> Response[Any]:
     """``idempotent_answer`` for the current request of ``app``, as a JSON response."""
     status, body = idempotent_answer(
         operation,

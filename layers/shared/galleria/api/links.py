@@ -33,8 +33,13 @@ class LinkBuilder:
         permanent link; a trashed item's permanent links stop answering, so its owner gets a
         presigned URL (15 minutes) of the file's copy in the trash, to see what they may restore."""
         key = item.object_keys.get(rendition)
-        if key is None:
-            return None
+        return None if key is None else self._file(item, rendition, key)
+
+    def item_original(self, item: Item) -> str:
+        """``item_file`` of the original, which every item has."""
+        return self._file(item, Rendition.ORIGINAL, item.object_keys[Rendition.ORIGINAL])
+
+    def _file(self, item: Item, rendition: Rendition, key: str) -> str:
         if item.live:
             return self.media(item.team_id, item.id, rendition)
         if self._storage is None:

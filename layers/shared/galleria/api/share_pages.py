@@ -61,7 +61,7 @@ class SharePages:
         self.links = LinkBuilder(base_url(event))
 
     # --- routes ----------------------------------------------------------------------------
-    def show(self, token: str) -> Response:
+    def show(self, token: str) -> Response[Any]:
         """GET /share/{token}. Scripts may send the password in X-Share-Password instead of
         going through the form."""
         try:
@@ -72,7 +72,7 @@ class SharePages:
             return self._error(error, token)
         return self._page(page, cookies)
 
-    def unlock(self, token: str) -> Response:
+    def unlock(self, token: str) -> Response[Any]:
         """POST /share/{token} with the password (form field, JSON field or X-Share-Password):
         a browser is sent back to the page with its access cookie; JSON gets the page itself."""
         try:
@@ -85,7 +85,7 @@ class SharePages:
         headers = {**PUBLIC_HEADERS, "Location": self.links.share(token), "Cache-Control": PAGE_CACHE_CONTROL}
         return Response(status_code=303, headers=headers, cookies=cookies)
 
-    def image(self, token: str, item_id: str) -> Response:
+    def image(self, token: str, item_id: str) -> Response[Any]:
         """GET /share/{token}/items/{itemId}/image: the picture the page shows."""
         try:
             link = self._opened(token)
@@ -94,7 +94,7 @@ class SharePages:
             return self._error(error, token)
         return self._redirect(url, IMAGE_CACHE_CONTROL)
 
-    def download(self, token: str, item_id: str | None = None) -> Response:
+    def download(self, token: str, item_id: str | None = None) -> Response[Any]:
         """GET /share/{token}/download (the item of an item link) and
         /share/{token}/items/{itemId}/download: only on links that allow downloads."""
         try:
@@ -146,7 +146,7 @@ class SharePages:
                 raise InvalidRequest("Malformed JSON body") from None
             password = parsed.get("password") if isinstance(parsed, dict) else None
         elif content_type == "application/x-www-form-urlencoded":
-            password = (parse_qs(body, keep_blank_values=True).get("password") or [None])[0]
+            password = next(iter(parse_qs(body, keep_blank_values=True).get("password", [])), None)
         if not isinstance(password, str) or not password:
             raise InvalidRequest("Enter the link's password (form field or JSON field 'password')")
         return password
@@ -156,7 +156,7 @@ class SharePages:
         accept = (self.event.headers.get("accept") or "").lower()
         return content_types.APPLICATION_JSON in accept and "text/html" not in accept
 
-    def _page(self, page: LinkPage, cookies: list[Cookie]) -> Response:
+    def _page(self, page: LinkPage, cookies: list[Cookie]) -> Response[Any]:
         share = page.link.share
         images = [self._image_out(page.link, item) for item in page.items]
         title = self._title(page.link)
@@ -247,12 +247,12 @@ class SharePages:
             return link.collection.description
         return _shorten(link.item.prompt, _DESCRIPTION_CHARS) if link.item else None
 
-    def _redirect(self, url: str, cache_control: str) -> Response:
+    def _redirect(self, url: str, cache_control: str) -> Response[Any]:
         return Response(
             status_code=302, headers={**PUBLIC_HEADERS, "Location": url, "Cache-Control": cache_control}
         )
 
-    def _error(self, error: GalleriaError, token: str) -> Response:
+    def _error(self, error: GalleriaError, token: str) -> Response[Any]:
         headers = {**PUBLIC_HEADERS, **error.headers, "Cache-Control": PAGE_CACHE_CONTROL}
         if self._wants_json():
             body = {"error": error.message, "code": error.code, **error.extra}

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -93,7 +94,7 @@ class AppFiles:
         """The ``app/`` folder next to a handler module (``AppFiles.beside(__file__)``)."""
         return cls(Path(module_file).resolve().with_name(APP_FOLDER))
 
-    def answer(self, event: APIGatewayProxyEventV2, name: str | None = None) -> Response:
+    def answer(self, event: APIGatewayProxyEventV2, name: str | None = None) -> Response[Any]:
         """GET /app, /app/ (``name`` None: index.html) and /app/{name}: the file, or 304 when the
         browser's copy is current. Raises NotFound for anything that is not a file served here."""
         file = _read(self.locate(name or INDEX))

@@ -9,15 +9,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from galleria import aws, dynamo
-from galleria.config import get_settings
+from galleria import dynamo
+from galleria.config import Settings
 from galleria.domain.collections import Collection
 from galleria.errors import InvalidRequest, NotFound
 from galleria.items.memberships import ITEM_ID, Memberships, collection_partition
 from galleria.items.records import team_partition
 from galleria.pagination import decode_cursor, encode_cursor
+from galleria.table import TableRepository
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _PREFIX = "COL#"
 _BATCH_GET_LIMIT = 100
@@ -37,15 +41,14 @@ class CollectionPage:
     next_cursor: str | None
 
 
-class CollectionsRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().collections_table
-        self._client = client
+class CollectionsRepository(TableRepository):
+    def __init__(self, table_name: str | None = None, client: DynamoDBClient | None = None) -> None:
+        super().__init__(table_name, client)
         self.memberships = Memberships(self.table, collection_partition)
 
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.collections_table
 
     def create(self, collection: Collection) -> None:
         record = {"pk": team_partition(collection.team_id), "sk": f"{_PREFIX}{collection.id}"}
@@ -79,7 +82,7 @@ class CollectionsRepository:
                 pending = response.get("UnprocessedKeys") or {}
         return found
 
-    def list(self, team_id: str, *, limit: int, cursor: str | None) -> CollectionPage:
+    def page(self, team_id: str, *, limit: int, cursor: str | None) -> CollectionPage:
         """Newest first (ids sort by creation time)."""
         query: dict[str, Any] = {
             "TableName": self.table,
@@ -157,7 +160,7 @@ class CollectionsRepository:
         if moved is not None and newest is not None and max(moved, default="") < newest[0]:
             return
         update = "SET cover_item_id = :cover" if newest else "REMOVE cover_item_id"
-        values = {":cover": {"S": newest[1]}} if newest else {}
+        values: dict[str, Any] = {"ExpressionAttributeValues": {":cover": {"S": newest[1]}}} if newest else {}
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             # deleted meanwhile: nothing to cover
             self.client.update_item(
@@ -165,7 +168,7 @@ class CollectionsRepository:
                 Key=collection_key(team_id, collection_id),
                 UpdateExpression=update,
                 ConditionExpression="attribute_exists(pk)",
-                **({"ExpressionAttributeValues": values} if values else {}),
+                **values,
             )
 
     def _newest_member(self, team_id: str, collection_id: str) -> tuple[str, str] | None:

@@ -50,8 +50,8 @@ class CollectionsService:
         self.collections.create(collection)
         return collection
 
-    def list(self, team_id: str, *, limit: int, cursor: str | None) -> CollectionPage:
-        return self.collections.list(team_id, limit=limit, cursor=cursor)
+    def page(self, team_id: str, *, limit: int, cursor: str | None) -> CollectionPage:
+        return self.collections.page(team_id, limit=limit, cursor=cursor)
 
     def get(self, team_id: str, collection_id: str) -> Collection:
         return self.collections.get(team_id, collection_id)

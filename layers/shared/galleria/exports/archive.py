@@ -205,7 +205,7 @@ class ZipStreamWriter:
         self._broken = False
 
     def __enter__(self) -> ZipStreamWriter:
-        self._zip = zipfile.ZipFile(self.sink, "w")  # type: ignore[arg-type]
+        self._zip = zipfile.ZipFile(self.sink, "w")
         return self
 
     def __exit__(

@@ -5,6 +5,7 @@ background, grid split). Each is a job on the generation queue whose images beco
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from galleria import clock
 from galleria.catalog import ASPECT_RATIOS, EDIT_PRICE
@@ -88,7 +89,7 @@ class VariantsService:
             turn = self.sessions.next_turn(team_id, session_id)
         spec = spec.model_copy(update={"session_id": session_id, "turn": turn})
 
-        def turn_record(job_id: str) -> list[dict]:
+        def turn_record(job_id: str) -> list[dict[str, Any]]:
             now = clock.now_iso()
             record = SessionTurn(
                 session_id=session_id, turn=turn, prompt=prompt, job_id=job_id, created_at=now, updated_at=now

@@ -443,6 +443,8 @@ def _mime_type(data: bytes) -> str:
 
 
 def _result_from_item(item: Item, *, text: str | None) -> ImageResult:
+    assert item.width is not None, "a generated image has its size"
+    assert item.height is not None, "a generated image has its size"
     return ImageResult(
         gallery_id=item.id,
         object_key=item.object_keys[Rendition.ORIGINAL],

@@ -6,6 +6,7 @@ import colorsys
 import random
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 RGB = tuple[int, int, int]
 
@@ -131,7 +132,8 @@ def palette_for(prompt: str, rng: random.Random) -> Palette:
         theme = theme or _THEMES[name]
         features.update(implied)
     base = theme or _hue_palette(rng.random())
-    return _jitter(replace(base, **dict.fromkeys(features, True)), rng)
+    flags: dict[str, Any] = dict.fromkeys(features, True)  # Palette's boolean fields, by name
+    return _jitter(replace(base, **flags), rng)
 
 
 def _hue_palette(hue: float) -> Palette:

@@ -14,11 +14,12 @@ import random
 
 from PIL import Image
 
+from galleria.catalog import STYLE_PRESETS
 from galleria.imaging.effects import mix, scale, tint
 from galleria.imaging.modes import to_rgb_or_rgba
 from galleria.imaging.palette import Palette, palette_for
 from galleria.imaging.scene import draw_scene
-from galleria.imaging.styles import STYLE_PRESETS, apply_style
+from galleria.imaging.styles import apply_style
 
 MODEL_ID = "local/procedural"
 ASPECT_RATIO_SIZES: dict[str, tuple[int, int]] = {

@@ -9,10 +9,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from galleria import aws, dynamo
-from galleria.config import get_settings
+from galleria import dynamo
+from galleria.config import Settings
 from galleria.domain.items import Item
 from galleria.errors import NotFound
 from galleria.items.memberships import ITEM_ID
@@ -27,6 +27,10 @@ from galleria.items.records import (
     parent_partition,
     purge_partition,
 )
+from galleria.table import TableRepository
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _BATCH_GET_LIMIT = 100  # BatchGetItem's maximum keys per call
 
@@ -78,15 +82,14 @@ def _key_condition(partition: Partition, bounds: Range) -> tuple[str, dict[str, 
     return condition, values
 
 
-class ItemsRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().items_table
-        self._client = client
+class ItemsRepository(TableRepository):
+    def __init__(self, table_name: str | None = None, client: DynamoDBClient | None = None) -> None:
+        super().__init__(table_name, client)
         self.reads = 0  # items read by scans of partitions (listing budgets count them)
 
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.items_table
 
     def find(self, team_id: str, item_id: str) -> Item | None:
         response = self.client.get_item(

@@ -106,7 +106,7 @@ class GalleryService:
 
     def facets(self, team_id: str) -> GalleryFacets:
         counts = self.listing.counters.read(team_id)
-        page = self.collections.list(team_id, limit=_MAX_COLLECTIONS_READ, cursor=None)
+        page = self.collections.page(team_id, limit=_MAX_COLLECTIONS_READ, cursor=None)
         collections = {collection.id: collection.item_count for collection in page.collections}
         return GalleryFacets(counts=counts, collections=collections)
 

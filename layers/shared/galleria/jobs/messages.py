@@ -23,4 +23,4 @@ class JobRef(BaseModel):
 
 
 class JobMessage(SqsRecordModel):
-    body: Json[JobRef]  # type: ignore[assignment]
+    body: Json[JobRef]

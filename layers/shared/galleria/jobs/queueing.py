@@ -25,7 +25,7 @@ def send_job(
     If SQS refuses, the job is failed at once, together with ``failure_ops`` (e.g. the refund of
     its credits), ``on_failure_recorded`` runs once that is written, and the error goes to the
     caller: nothing waits forever."""
-    message = JobRef(job_id=job.id, correlation_id=observability.current_correlation_id())
+    message = JobRef(job_id=job.id, correlation_id=observability.current_correlation_id() or job.id)
     try:
         aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json(by_alias=True))
     except Exception:

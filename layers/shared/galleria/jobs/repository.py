@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from galleria import aws, dynamo
-from galleria.config import get_settings
+from galleria import dynamo
+from galleria.config import Settings
 from galleria.domain.jobs import Job, JobStatus
 from galleria.errors import NotFound
+from galleria.table import TableRepository
 
 JOB_TTL_SECONDS = 7 * 24 * 3600
 # Inline images (kept when S3 failed) are split into records under DynamoDB's 400 KB item limit,
@@ -40,14 +41,10 @@ class Claim:
     resumed: bool  # an earlier delivery started it, so some of its work may be done
 
 
-class JobsRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().jobs_table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+class JobsRepository(TableRepository):
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.jobs_table
 
     def put_new_op(self, job: Job) -> dict[str, Any]:
         record = {**job.model_dump(mode="json"), "expiresAt": int(time.time()) + JOB_TTL_SECONDS}
@@ -88,7 +85,7 @@ class JobsRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.client.exceptions.ConditionalCheckFailedException as exc:
-            record = exc.response.get("Item")
+            record = cast("dict[str, Any] | None", exc.response.get("Item"))
             return Claim(_job(record) if record else None, running=False, resumed=False)
         before = _job(response["Attributes"])
         running = before.model_copy(update={"status": JobStatus.RUNNING, "updated_at": now})
@@ -143,7 +140,7 @@ class JobsRepository:
             for n, offset in enumerate(range(0, len(data), INLINE_CHUNK_BYTES))
         ]
         for start in range(0, len(requests), _WRITE_BATCH):
-            pending = {self.table: requests[start : start + _WRITE_BATCH]}
+            pending: dict[str, Any] = {self.table: requests[start : start + _WRITE_BATCH]}
             while pending:
                 pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
         return len(requests)

@@ -94,7 +94,7 @@ def _out_of_quota(error: _Error) -> bool:
 
 def _should_retry(response: httpx.Response) -> bool | None:
     """OpenAI's ``x-should-retry`` header decides when present; an empty account never recovers soon."""
-    header = response.headers.get("x-should-retry", "").lower()
+    header: str = response.headers.get("x-should-retry", "").lower()
     if header in {"true", "false"}:
         return header == "true"
     if response.status_code == 429 and _out_of_quota(_error(response)):

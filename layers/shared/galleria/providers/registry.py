@@ -5,6 +5,8 @@ Provider modules (and httpx) are imported here, lazily: only the generation work
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from galleria.catalog import ModelInfo, find_model
 from galleria.config import PROVIDER_KEY_SETTINGS, Settings, get_settings
 from galleria.errors import InvalidRequest, ModelUnavailable
@@ -50,7 +52,7 @@ def _api_key(provider: str, settings: Settings) -> str:
     return str(get_parameter(getattr(settings, parameter_setting), decrypt=True, max_age=KEY_CACHE_SECONDS))
 
 
-def _client_class(model: ModelInfo) -> type[ImageProvider]:
+def _client_class(model: ModelInfo) -> Callable[[str, ProviderEndpoint], ImageProvider]:
     if model.provider == "google":
         from galleria.providers.gemini import GeminiProvider
 

@@ -11,11 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from galleria import aws, clock, dynamo, ids
-from galleria.config import get_settings
+from galleria import clock, dynamo, ids
+from galleria.config import Settings
 from galleria.domain.jobs import JobStatus
 from galleria.errors import NotFound
 from galleria.items.records import team_partition
+from galleria.table import TableRepository
 
 
 class EditSession(BaseModel):
@@ -51,14 +52,10 @@ def _turn_sk(session_id: str, turn: int) -> str:
     return f"SESSION#{session_id}#TURN#{turn:05d}"
 
 
-class SessionsRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().items_table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+class SessionsRepository(TableRepository):
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.items_table
 
     def _key(self, team_id: str, sk: str) -> dict[str, Any]:
         return {"pk": {"S": team_partition(team_id)}, "sk": {"S": sk}}

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from galleria import aws, dynamo
-from galleria.config import get_settings
+from galleria import dynamo
+from galleria.config import Settings
 from galleria.domain.shares import Share, ShareTarget
+from galleria.table import TableRepository
 from galleria.transactions import TransactionCancelled, transact_write
 
 BY_TARGET_INDEX = "ByTarget"
@@ -39,14 +40,10 @@ def _pointer_key(team_id: str, target_type: ShareTarget, target_id: str) -> dict
     return {"pk": {"S": f"ACTIVE#{target_key(team_id, target_type, target_id)}"}}
 
 
-class SharesRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().shares_table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+class SharesRepository(TableRepository):
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.shares_table
 
     # --- reading -------------------------------------------------------------------------
     def find(self, token: str) -> Share | None:

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import Any
 
-from galleria import aws, clock, dynamo
-from galleria.config import get_settings
+from galleria import clock, dynamo
+from galleria.config import Settings
 from galleria.domain.jobs import JobError
 from galleria.domain.uploads import INGEST_LEASE_SECONDS, Upload, UploadStatus
 from galleria.errors import NotFound
 from galleria.jobs.repository import JOB_TTL_SECONDS, job_key
+from galleria.table import TableRepository
 
 
-class UploadsRepository:
-    def __init__(self, table_name: str | None = None, client: Any | None = None) -> None:
-        self.table = table_name or get_settings().jobs_table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
+class UploadsRepository(TableRepository):
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.jobs_table
 
     def put_new(self, upload: Upload) -> None:
         record = {

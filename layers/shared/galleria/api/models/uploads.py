@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -11,7 +11,10 @@ from galleria.api.models.items import ItemOut
 from galleria.api.models.jobs import JobErrorOut
 from galleria.domain.uploads import MAX_FILENAME_LENGTH, UPLOAD_KINDS
 
-UploadContentType = Literal[tuple(UPLOAD_KINDS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built at run time: the type checker sees a string
+    UploadContentType = str
+else:
+    UploadContentType = Literal[tuple(UPLOAD_KINDS)]
 # A file's name as the user sees it: no control characters (they would end up in the title).
 Filename = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_FILENAME_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")

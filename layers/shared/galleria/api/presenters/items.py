@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from galleria.api.links import LinkBuilder
 from galleria.api.models.items import FacetsOut, GenerationOut, ItemOut
-from galleria.domain.items import Item, Rendition
+from galleria.domain.items import Item
 from galleria.items.service import GalleryFacets
 
 
@@ -39,7 +39,7 @@ def item_out(item: Item, links: LinkBuilder) -> ItemOut:
                 "purge_at",
             }
         ),
-        url=links.item_file(item, Rendition.ORIGINAL),
+        url=links.item_original(item),
         thumbnail_url=links.item_thumbnail(item),
         generation=GenerationOut(**item.generation.model_dump()) if item.generation else None,
     )
