@@ -94,7 +94,7 @@ def _seed(team_id: str, size: int, collection_id: str, rng: random.Random) -> No
 
 def _filters(collection_id: str) -> dict[str, Any]:
     """Each common filter by name; None stands for the trash listing."""
-    from galleria.items.listing import ListingFilter
+    from galleria.items.filters import ListingFilter
 
     return {
         "none": ListingFilter(),

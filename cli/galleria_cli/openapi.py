@@ -17,7 +17,10 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "layers" / "shared" / "galleria" / "api" / "openapi.json"
@@ -99,10 +102,12 @@ def build_document() -> dict[str, Any]:
 
     merged: dict[str, Any] = {}
     public_routes: set[str] = set()
+    query_models: dict[str, type[BaseModel]] = {}
     for directory, module_name in API_FUNCTIONS.items():
         sys.path.insert(0, str(ROOT / "functions" / directory))
         module = importlib.import_module(module_name)
         public_routes |= getattr(module, "PUBLIC_ROUTES", frozenset())
+        query_models |= getattr(module, "QUERY_MODELS", {})
         document = json.loads(
             module.app.get_openapi_json_schema(
                 title=TITLE,
@@ -122,6 +127,7 @@ def build_document() -> dict[str, Any]:
         schemas = merged.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(document.get("components", {}).get("schemas", {}))
     add_error_answers(merged, public_routes)
+    document_query_models(merged, query_models)
     merged["paths"] = dict(sorted(merged["paths"].items()))
     merged["components"]["schemas"] = dict(sorted(merged["components"]["schemas"].items()))
     return merged
@@ -152,6 +158,17 @@ def add_error_answers(document: dict[str, Any], public_routes: set[str]) -> None
             for status in sorted(_error_statuses(route, operation, public=public)):
                 responses[str(status)] = _error_answer(status, page=path.startswith(PAGE_PREFIX))
             operation["responses"] = dict(sorted(responses.items()))
+
+
+def document_query_models(document: dict[str, Any], query_models: dict[str, type[BaseModel]]) -> None:
+    """Query parameters read into one pydantic model get their fields' full schemas (bounds, enums,
+    patterns, defaults): Powertools documents such parameters by their basic type alone."""
+    for route, model in query_models.items():
+        method, path = route.split(" ", 1)
+        fields = model.model_json_schema(by_alias=True)["properties"]
+        for parameter in document["paths"][path][method.lower()]["parameters"]:
+            if parameter["in"] == "query":
+                parameter["schema"] = fields[parameter["name"]]
 
 
 def _error_statuses(route: str, operation: dict[str, Any], *, public: bool) -> set[int]:

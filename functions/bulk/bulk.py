@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,16 +24,17 @@ from galleria.api.exports import (
 from galleria.api.idempotency import idempotent_response
 from galleria.api.models.bulk import BulkCollectIn, BulkOut, BulkTagIn, ItemIdsIn
 from galleria.api.models.exports import ExportIn, ExportOut
-from galleria.api.models.jobs import JobAccepted, JobId
-from galleria.api.presenters.bulk import failed_out
+from galleria.api.models.jobs import JobAccepted
+from galleria.api.paths import PathJobId
+from galleria.api.presenters.bulk import bulk_out
+from galleria.api.presenters.jobs import job_accepted
 from galleria.auth import Principal
-from galleria.bulk.service import BulkResult, BulkService
+from galleria.bulk.service import BulkService
 from galleria.config import get_settings
 from galleria.domain.jobs import Job
 from galleria.exports.service import ExportService
 from galleria.items.organise import TagMode
 from galleria.storage import MediaStorage
-from galleria.tags import normalise_tags
 
 logger = Logger()
 metrics = Metrics()
@@ -43,29 +44,25 @@ app = create_resolver()
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def _out(result: BulkResult) -> BulkOut:
-    return BulkOut(succeeded=result.succeeded, failed=failed_out(result.failed))
-
-
 @app.post("/api/v1/gallery/bulk/delete")
 def bulk_delete(body: Annotated[ItemIdsIn, Body()], principal: CallerPrincipal) -> BulkOut:
-    return _out(BulkService().delete(principal.team_id, body.item_ids))
+    return bulk_out(BulkService().delete(principal.team_id, body.item_ids))
 
 
 @app.post("/api/v1/gallery/bulk/restore")
 def bulk_restore(body: Annotated[ItemIdsIn, Body()], principal: CallerPrincipal) -> BulkOut:
-    return _out(BulkService().restore(principal.team_id, body.item_ids))
+    return bulk_out(BulkService().restore(principal.team_id, body.item_ids))
 
 
 @app.post("/api/v1/gallery/bulk/tag")
 def bulk_tag(body: Annotated[BulkTagIn, Body()], principal: CallerPrincipal) -> BulkOut:
-    tags = normalise_tags(body.tags)
-    return _out(BulkService().tag(principal.team_id, body.item_ids, tags, TagMode(body.mode)))
+    tags = body.normalised_tags()
+    return bulk_out(BulkService().tag(principal.team_id, body.item_ids, tags, TagMode(body.mode)))
 
 
 @app.post("/api/v1/gallery/bulk/collect")
 def bulk_collect(body: Annotated[BulkCollectIn, Body()], principal: CallerPrincipal) -> BulkOut:
-    return _out(BulkService().collect(principal.team_id, body.item_ids, body.collection_id))
+    return bulk_out(BulkService().collect(principal.team_id, body.item_ids, body.collection_id))
 
 
 # --- ZIP exports ---------------------------------------------------------------------------------
@@ -103,14 +100,13 @@ def bulk_download(body: Annotated[ExportIn, Body()], principal: CallerPrincipal)
 def start_export(body: Annotated[ExportIn, Body()], principal: CallerPrincipal) -> Response[JobAccepted]:
     def export() -> tuple[int, dict[str, Any]]:
         job = ExportService().start(principal.team_id, body.item_ids, body.format)
-        accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=export_status_url(job))
-        return 202, accepted.model_dump(by_alias=True)
+        return 202, job_accepted(job, export_status_url(job)).model_dump(by_alias=True)
 
     return idempotent_response(app, "export", principal.team_id, body.model_dump(mode="json"), export)
 
 
 @app.get("/api/v1/gallery/exports/<jobId>")
-def get_export(job_id: Annotated[JobId, Path(alias="jobId")], principal: CallerPrincipal) -> ExportOut:
+def get_export(job_id: PathJobId, principal: CallerPrincipal) -> ExportOut:
     return _export_out(ExportService().get(principal.team_id, job_id))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,7 +24,7 @@ from galleria.api.models.collections import (
     CollectionOut,
     CollectionPatchIn,
 )
-from galleria.api.models.common import CollectionRef
+from galleria.api.paths import PathCollectionId
 from galleria.api.presenters.bulk import failed_out
 from galleria.api.presenters.collections import collection_out
 from galleria.auth import Principal
@@ -37,7 +37,6 @@ tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx a
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
-PathCollectionId = Annotated[CollectionRef, Path(alias="collectionId")]
 
 
 def _links() -> LinkBuilder:
@@ -73,7 +72,7 @@ def get_collection(collection_id: PathCollectionId, principal: CallerPrincipal) 
 def patch_collection(
     collection_id: PathCollectionId, body: Annotated[CollectionPatchIn, Body()], principal: CallerPrincipal
 ) -> CollectionOut:
-    collection = CollectionsService().update(principal.team_id, collection_id, body.changes())
+    collection = CollectionsService().update(principal.team_id, collection_id, body.patch())
     return collection_out(collection, _links())
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,24 +16,30 @@ from galleria.accounts.repository import AccountsRepository
 from galleria.api.app import create_resolver, current_principal, handle
 from galleria.api.docs import file_answer, no_content, redirect_answer
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.models.common import CollectionRef, ItemRef
 from galleria.api.models.items import (
     FacetsOut,
     FavoriteOut,
     GalleryPage,
+    GalleryQuery,
     ItemDetailOut,
     ItemPatchIn,
     TrashedOut,
 )
 from galleria.api.models.storage import GalleryStorageOut
 from galleria.api.models.uploads import UploadIn, UploadOut, UploadStatusOut
-from galleria.api.presenters.items import facets_out, item_out
+from galleria.api.paths import PathItemId
+from galleria.api.presenters.items import (
+    facets_out,
+    family_out,
+    favorite_out,
+    gallery_page_out,
+    item_detail_out,
+    trashed_out,
+)
 from galleria.api.presenters.storage import storage_out
 from galleria.api.presenters.uploads import upload_out, upload_status_out
 from galleria.auth import Principal
-from galleria.items.listing import ListingFilter, ListingPage, normalise_instant
 from galleria.items.service import GalleryService
-from galleria.tags import normalise_tags
 from galleria.uploads.service import UploadService
 
 logger = Logger()
@@ -42,7 +48,8 @@ tracer = Tracer(patch_modules=["botocore"])  # patching all would import httpx a
 app = create_resolver()
 
 CallerPrincipal = Annotated[Principal, Depends(current_principal)]
-PathItemId = Annotated[ItemRef, Path(alias="itemId")]
+# Routes whose query string is one model (galleria-openapi documents its fields from the model).
+QUERY_MODELS = {"GET /api/v1/gallery": GalleryQuery}
 Limit = Annotated[int, Query(ge=1, le=100)]
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
@@ -52,52 +59,17 @@ def _links() -> LinkBuilder:
     return LinkBuilder(base_url(app.current_event))
 
 
-def _page(listing: ListingPage, *, page: int, limit: int) -> GalleryPage:
-    links = _links()
-    return GalleryPage(
-        items=[item_out(item, links) for item in listing.items],
-        total=listing.total,
-        page=page,
-        page_size=limit,
-        next_cursor=listing.next_cursor,
-        total_exact=listing.total_exact,
-    )
-
-
 @app.get("/api/v1/gallery")
-def list_gallery(
-    principal: CallerPrincipal,
-    limit: Limit = 20,
-    page: PageNumber = 1,
-    cursor: Cursor = None,
-    type: Annotated[Literal["image", "video"] | None, Query()] = None,
-    tags: Annotated[str | None, Query(max_length=2000)] = None,
-    collection: Annotated[CollectionRef | None, Query()] = None,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    model: Annotated[str | None, Query(max_length=100)] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    to: Annotated[str | None, Query(max_length=40)] = None,
-    favorite: Annotated[bool | None, Query()] = None,
-    sort: Annotated[Literal["newest", "oldest"], Query()] = "newest",
-    min_rating: Annotated[int, Query(alias="minRating", ge=0, le=5)] = 0,
-    archived: Annotated[bool, Query()] = False,
-) -> GalleryPage:
-    wanted = ListingFilter(
-        type=type,
-        favorite=favorite,
-        model=model or None,
-        tags=tuple(normalise_tags([tag for tag in tags.split(",") if tag.strip()])) if tags else (),
-        collection=collection,
-        search=search.strip() or None if search else None,
-        min_rating=min_rating,
-        archived=archived,
-        created_from=normalise_instant(from_, "from") if from_ else None,
-        created_to=normalise_instant(to, "to", end_of_day=True) if to else None,
-    )
+def list_gallery(principal: CallerPrincipal, query: Annotated[GalleryQuery, Query()]) -> GalleryPage:
     listing = GalleryService().list(
-        principal.team_id, wanted, limit=limit, page=page, cursor=cursor, newest_first=sort == "newest"
+        principal.team_id,
+        query.listing_filter(),
+        limit=query.limit,
+        page=query.page,
+        cursor=query.cursor,
+        newest_first=query.newest_first,
     )
-    return _page(listing, page=page, limit=limit)
+    return gallery_page_out(listing, _links(), page=query.page, limit=query.limit)
 
 
 # Fixed paths are registered before /gallery/<itemId>, which would otherwise take them for ids.
@@ -111,7 +83,7 @@ def list_trash(
     principal: CallerPrincipal, limit: Limit = 20, page: PageNumber = 1, cursor: Cursor = None
 ) -> GalleryPage:
     listing = GalleryService().trash_page(principal.team_id, limit=limit, page=page, cursor=cursor)
-    return _page(listing, page=page, limit=limit)
+    return gallery_page_out(listing, _links(), page=page, limit=limit)
 
 
 @app.get("/api/v1/gallery/storage")
@@ -135,39 +107,33 @@ def get_upload(item_id: PathItemId, principal: CallerPrincipal) -> UploadStatusO
 
 @app.get("/api/v1/gallery/<itemId>")
 def get_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailOut:
-    family = GalleryService().family(principal.team_id, item_id)
-    links = _links()
-    return ItemDetailOut(
-        **item_out(family.item, links).model_dump(),
-        variants=[item_out(variant, links) for variant in family.variants],
-        parent=item_out(family.parent, links) if family.parent else None,
-    )
+    return family_out(GalleryService().family(principal.team_id, item_id), _links())
 
 
 @app.patch("/api/v1/gallery/<itemId>")
 def patch_item(
     item_id: PathItemId, body: Annotated[ItemPatchIn, Body()], principal: CallerPrincipal
 ) -> ItemDetailOut:
-    item = GalleryService().update(principal.team_id, item_id, body.changes())
-    return ItemDetailOut(**item_out(item, _links()).model_dump())
+    item = GalleryService().update(principal.team_id, item_id, body.patch())
+    return item_detail_out(item, _links())
 
 
 @app.post("/api/v1/gallery/<itemId>/favorite")
 def toggle_favorite(item_id: PathItemId, principal: CallerPrincipal) -> FavoriteOut:
     item = GalleryService().toggle_favorite(principal.team_id, item_id)
-    return FavoriteOut(id=item.id, favorite=item.favorite)
+    return favorite_out(item)
 
 
 @app.delete("/api/v1/gallery/<itemId>")
 def trash_item(item_id: PathItemId, principal: CallerPrincipal) -> TrashedOut:
     item = GalleryService().trash(principal.team_id, item_id)
-    return TrashedOut(id=item.id, deleted_at=item.deleted_at or "", purge_at=item.purge_at or "")
+    return trashed_out(item)
 
 
 @app.post("/api/v1/gallery/<itemId>/restore")
 def restore_item(item_id: PathItemId, principal: CallerPrincipal) -> ItemDetailOut:
     item = GalleryService().restore(principal.team_id, item_id)
-    return ItemDetailOut(**item_out(item, _links()).model_dump())
+    return item_detail_out(item, _links())
 
 
 @app.delete("/api/v1/gallery/<itemId>/forever", responses={204: no_content("Deleted for good")})

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,24 +20,24 @@ from galleria.api.docs import json_answer
 from galleria.api.generation import generation_answer, inline_images, replay, replayable
 from galleria.api.idempotency import Answer, idempotent_response
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.models.account import AccountOut, AccountPatchIn, LedgerEntryOut, LedgerOut
-from galleria.api.models.catalog import CapabilitiesOut, ModelOut, ModelsResponse
-from galleria.api.models.common import ItemId
+from galleria.api.models.account import AccountOut, AccountPatchIn, LedgerOut
+from galleria.api.models.catalog import ModelsResponse
 from galleria.api.models.generation import GenerateImageRequest, GenerateImageResponse, JobOut, PriceQuote
-from galleria.api.models.jobs import JobAccepted, JobId
+from galleria.api.models.jobs import JobAccepted
 from galleria.api.models.variants import (
     EditAccepted,
     EditIn,
-    SessionId,
     SessionOpened,
     SessionOut,
-    SessionTurnOut,
     SplitIn,
 )
-from galleria.api.presenters.account import account_out
+from galleria.api.paths import PathItemId, PathJobId, PathSessionId
+from galleria.api.presenters.account import account_out, ledger_out
+from galleria.api.presenters.catalog import models_out
 from galleria.api.presenters.generation import job_out
+from galleria.api.presenters.jobs import job_accepted
+from galleria.api.presenters.variants import edit_accepted, session_opened, session_out
 from galleria.auth import Principal
-from galleria.catalog import ASPECT_RATIOS, MODELS, STYLE_PRESETS
 from galleria.config import get_settings
 from galleria.domain.jobs import Job
 from galleria.generation.service import GenerationService
@@ -93,7 +93,7 @@ def generate_image(
     },
 )
 def remix_item(
-    item_id: Annotated[ItemId, Path(alias="itemId")], principal: CallerPrincipal
+    item_id: PathItemId, principal: CallerPrincipal
 ) -> Response[GenerateImageResponse | JobAccepted]:
     def remix() -> tuple[int, dict[str, Any]]:
         job = GenerationService().remix(principal.team_id, item_id, wait_seconds=_sync_wait_seconds())
@@ -103,11 +103,6 @@ def remix_item(
 
 
 # --- variants: edits (in sessions) and derived images -------------------------------------------
-PathItemId = Annotated[ItemId, Path(alias="itemId")]
-
-
-def _accepted(job: Job) -> dict[str, Any]:
-    return {"jobId": job.id, "status": job.status.value, "statusUrl": f"/api/v1/jobs/{job.id}"}
 
 
 @app.post("/api/v1/gallery/<itemId>/edit", status_code=202)
@@ -116,77 +111,40 @@ def edit_item(item_id: PathItemId, body: EditIn, principal: CallerPrincipal) -> 
         job, session_id = VariantsService().edit(
             principal.team_id, item_id, body.prompt, body.model, body.session_id
         )
-        return 202, EditAccepted(**_accepted(job), edit_session_id=session_id).model_dump(by_alias=True)
+        return 202, edit_accepted(job, session_id).model_dump(by_alias=True)
 
     return _idempotent("edit", principal, {"itemId": item_id, **body.model_dump(mode="json")}, edit)
 
 
 @app.post("/api/v1/gallery/<itemId>/open-in-chat", status_code=201)
 def open_in_chat(item_id: PathItemId, principal: CallerPrincipal) -> SessionOpened:
-    session = VariantsService().open_session(principal.team_id, item_id)
-    return SessionOpened(
-        session_id=session.id, gallery_image_id=session.gallery_image_id, created_at=session.created_at
-    )
+    return session_opened(VariantsService().open_session(principal.team_id, item_id))
 
 
 @app.get("/api/v1/sessions/<sessionId>")
-def get_session(
-    session_id: Annotated[SessionId, Path(alias="sessionId")], principal: CallerPrincipal
-) -> SessionOut:
-    session, turns = VariantsService().session(principal.team_id, session_id)
-    return SessionOut(
-        session_id=session.id,
-        gallery_image_id=session.gallery_image_id,
-        created_at=session.created_at,
-        turns=[SessionTurnOut(**turn.model_dump(exclude={"session_id"})) for turn in turns],
-    )
+def get_session(session_id: PathSessionId, principal: CallerPrincipal) -> SessionOut:
+    return session_out(*VariantsService().session(principal.team_id, session_id))
 
 
 @app.post("/api/v1/gallery/<itemId>/clean-background", status_code=202)
 def clean_background(item_id: PathItemId, principal: CallerPrincipal) -> JobAccepted:
-    job = VariantsService().clean_background(principal.team_id, item_id)
-    return JobAccepted(**_accepted(job))
+    return job_accepted(VariantsService().clean_background(principal.team_id, item_id))
 
 
 @app.post("/api/v1/gallery/<itemId>/split", status_code=202)
 def split_item(item_id: PathItemId, body: SplitIn, principal: CallerPrincipal) -> JobAccepted:
-    job = VariantsService().split(principal.team_id, item_id, body.rows, body.cols)
-    return JobAccepted(**_accepted(job))
+    return job_accepted(VariantsService().split(principal.team_id, item_id, body.rows, body.cols))
 
 
 @app.get("/api/v1/jobs/<jobId>")
-def get_job(job_id: Annotated[JobId, Path(alias="jobId")], principal: CallerPrincipal) -> JobOut:
+def get_job(job_id: PathJobId, principal: CallerPrincipal) -> JobOut:
     job = JobsRepository().get_for_team(principal.team_id, job_id)
     return job_out(job, _links(), MediaStorage(), inline_images(job))
 
 
 @app.get("/api/v1/models")
 def list_models() -> ModelsResponse:
-    settings = get_settings()
-    default = settings.effective_default_model
-    return ModelsResponse(
-        models=[
-            ModelOut(
-                id=m.id,
-                provider=m.provider,
-                speed=m.speed,
-                best_for=m.best_for,
-                available=m.available(settings),
-                price_per_image=m.price_per_image,
-                default=m.id == default,
-                capabilities=CapabilitiesOut(
-                    aspect_ratios=list(m.aspect_ratios),
-                    max_images=m.max_images,
-                    source_image=m.source_image,
-                    edit=m.edit,
-                    seed=m.seed,
-                ),
-            )
-            for m in MODELS
-        ],
-        aspect_ratios=list(ASPECT_RATIOS),
-        style_presets=list(STYLE_PRESETS),
-    )
+    return models_out(get_settings())
 
 
 @app.get("/api/v1/account")
@@ -206,10 +164,7 @@ def get_ledger(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> LedgerOut:
-    entries, next_cursor = AccountsRepository().ledger.list(principal.team_id, limit=limit, cursor=cursor)
-    return LedgerOut(
-        entries=[LedgerEntryOut(**entry.model_dump()) for entry in entries], next_cursor=next_cursor
-    )
+    return ledger_out(*AccountsRepository().ledger.list(principal.team_id, limit=limit, cursor=cursor))
 
 
 def _idempotent(

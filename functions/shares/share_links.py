@@ -8,15 +8,15 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from galleria.api.app import create_resolver, current_principal, handle, json_response
 from galleria.api.docs import json_answer
 from galleria.api.links import LinkBuilder, base_url
-from galleria.api.models.common import CollectionRef, ItemRef
 from galleria.api.models.shares import ShareIn, ShareList, ShareOut, SharePatchIn
+from galleria.api.paths import PathCollectionId, PathItemId
 from galleria.api.presenters.shares import share_out
 from galleria.auth import Principal
 from galleria.domain.shares import ShareTarget
@@ -33,8 +33,6 @@ SHARE_ANSWERS = {
     201: json_answer("A new share link", ShareOut),
     200: json_answer("The active share link, unchanged", ShareOut),
 }
-PathItemId = Annotated[ItemRef, Path(alias="itemId")]
-PathCollectionId = Annotated[CollectionRef, Path(alias="collectionId")]
 
 
 def _links() -> LinkBuilder:
@@ -68,7 +66,7 @@ def get_item_share(item_id: PathItemId, principal: CallerPrincipal) -> ShareOut:
 def patch_item_share(
     item_id: PathItemId, body: Annotated[SharePatchIn, Body()], principal: CallerPrincipal
 ) -> ShareOut:
-    share = SharesService().update(principal.team_id, ShareTarget.ITEM, item_id, body.changes())
+    share = SharesService().update(principal.team_id, ShareTarget.ITEM, item_id, body.options())
     return share_out(share, _links())
 
 
@@ -102,7 +100,7 @@ def get_collection_share(collection_id: PathCollectionId, principal: CallerPrinc
 def patch_collection_share(
     collection_id: PathCollectionId, body: Annotated[SharePatchIn, Body()], principal: CallerPrincipal
 ) -> ShareOut:
-    share = SharesService().update(principal.team_id, ShareTarget.COLLECTION, collection_id, body.changes())
+    share = SharesService().update(principal.team_id, ShareTarget.COLLECTION, collection_id, body.options())
     return share_out(share, _links())
 
 

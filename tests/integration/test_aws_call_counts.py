@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from galleria import aws
-from galleria.collections.repository import CollectionsRepository
+from galleria.collection_records import CollectionsRepository
 from galleria_local.in_process import InProcessStack as Stack
 from galleria_local.in_process import TeamKey
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from galleria import clock
-from galleria.domain.shares import ShareState, ShareTarget
+from galleria.domain.shares import ShareOptions, ShareState, ShareTarget
 from galleria.errors import NotFound
 from galleria.shares.passwords import verify_password
 from galleria.shares.service import SharesService
@@ -27,8 +27,8 @@ def item_id(stack, team) -> str:
 def test_sharing_twice_gives_the_same_token(stack, team, item_id) -> None:
     service = SharesService()
 
-    first, created = service.share(team.team_id, ITEM, item_id, {"expires_in": "1d"})
-    again, created_again = service.share(team.team_id, ITEM, item_id, {"expires_in": "30d"})
+    first, created = service.share(team.team_id, ITEM, item_id, ShareOptions(expires_in="1d"))
+    again, created_again = service.share(team.team_id, ITEM, item_id, ShareOptions(expires_in="30d"))
 
     assert (created, created_again) == (True, False)
     assert again.token == first.token and len(first.token) == 40
@@ -39,7 +39,9 @@ def test_concurrent_shares_of_one_item_agree_on_one_token(stack, team, item_id) 
     service = SharesService()
 
     with ThreadPoolExecutor(10) as pool:
-        results = list(pool.map(lambda _: service.share(team.team_id, ITEM, item_id, {}), range(10)))
+        results = list(
+            pool.map(lambda _: service.share(team.team_id, ITEM, item_id, ShareOptions()), range(10))
+        )
 
     assert len({share.token for share, _ in results}) == 1
     assert sum(created for _, created in results) == 1
@@ -48,13 +50,13 @@ def test_concurrent_shares_of_one_item_agree_on_one_token(stack, team, item_id) 
 
 def test_options_change_and_a_password_is_stored_only_as_a_hash(stack, team, item_id) -> None:
     service = SharesService()
-    service.share(team.team_id, ITEM, item_id, {})
+    service.share(team.team_id, ITEM, item_id, ShareOptions())
 
     protected = service.update(
-        team.team_id, ITEM, item_id, {"password": "open sesame", "allow_download": True}
+        team.team_id, ITEM, item_id, ShareOptions(password="open sesame", allow_download=True)
     )
     stored = service.get(team.team_id, ITEM, item_id)
-    opened = service.update(team.team_id, ITEM, item_id, {"password": None})
+    opened = service.update(team.team_id, ITEM, item_id, ShareOptions(password=None))
 
     assert stored.password_hash and "open sesame" not in stored.password_hash
     assert verify_password("open sesame", stored.password_hash)
@@ -64,12 +66,12 @@ def test_options_change_and_a_password_is_stored_only_as_a_hash(stack, team, ite
 
 def test_a_revoked_link_is_kept_for_audit_and_a_new_share_gets_a_new_token(stack, team, item_id) -> None:
     service = SharesService()
-    old, _ = service.share(team.team_id, ITEM, item_id, {})
+    old, _ = service.share(team.team_id, ITEM, item_id, ShareOptions())
 
     service.revoke(team.team_id, ITEM, item_id)
     with pytest.raises(NotFound):
         service.get(team.team_id, ITEM, item_id)
-    new, created = service.share(team.team_id, ITEM, item_id, {})
+    new, created = service.share(team.team_id, ITEM, item_id, ShareOptions())
 
     history = service.history(team.team_id, ITEM, item_id)
     assert created and new.token != old.token
@@ -79,11 +81,11 @@ def test_a_revoked_link_is_kept_for_audit_and_a_new_share_gets_a_new_token(stack
 
 def test_an_expired_link_is_replaced_by_a_new_one(stack, team, item_id, monkeypatch) -> None:
     service = SharesService()
-    old, _ = service.share(team.team_id, ITEM, item_id, {"expires_in": "1h"})
+    old, _ = service.share(team.team_id, ITEM, item_id, ShareOptions(expires_in="1h"))
     later = clock.now() + timedelta(hours=2)
     monkeypatch.setattr(clock, "now", lambda: later)
 
-    new, created = service.share(team.team_id, ITEM, item_id, {"expires_in": "never"})
+    new, created = service.share(team.team_id, ITEM, item_id, ShareOptions(expires_in="never"))
 
     assert created and new.token != old.token and new.expires_at is None
     assert old.state(clock.now_iso()) is ShareState.EXPIRED
@@ -91,10 +93,10 @@ def test_an_expired_link_is_replaced_by_a_new_one(stack, team, item_id, monkeypa
 
 def test_another_team_cannot_share_or_read_an_item(stack, team, other_team, item_id) -> None:
     service = SharesService()
-    service.share(team.team_id, ITEM, item_id, {})
+    service.share(team.team_id, ITEM, item_id, ShareOptions())
 
     for call in (
-        lambda: service.share(other_team.team_id, ITEM, item_id, {}),
+        lambda: service.share(other_team.team_id, ITEM, item_id, ShareOptions()),
         lambda: service.get(other_team.team_id, ITEM, item_id),
         lambda: service.history(other_team.team_id, ITEM, item_id),
         lambda: service.revoke(other_team.team_id, ITEM, item_id),

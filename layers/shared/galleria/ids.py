@@ -40,3 +40,10 @@ def is_valid(value: str, prefix: str) -> bool:
 def id_pattern(prefix: str) -> str:
     """A regular expression for ids of one kind, for request validation."""
     return rf"^{prefix}_[{_ALPHABET}]{{{_BODY_LENGTH}}}$"
+
+
+def reference_pattern(prefix: str) -> str:
+    """A looser expression for ids that name something to look up (in paths, and ids a request
+    refers to): any plain id of the kind passes, so a mistyped one answers 404 like an unknown one,
+    while path characters, quotes and the like are refused before any lookup."""
+    return rf"^{prefix}_[A-Za-z0-9]{{1,64}}$"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from galleria.api.models.exports import ExportOut
-from galleria.api.models.jobs import JobAccepted, JobErrorOut
+from galleria.api.models.jobs import JobErrorOut
+from galleria.api.presenters.jobs import job_accepted
 from galleria.domain.jobs import Job, JobStatus
 from galleria.errors import ServiceUnavailable
 from galleria.exports.service import export_expiry
@@ -52,7 +53,7 @@ def bulk_download_answer(job: Job, storage: MediaStorage) -> DownloadAnswer:
     if job.status is JobStatus.FAILED:
         raise ServiceUnavailable(job.error.message if job.error else "The export failed; try again")
     if job.status is not JobStatus.SUCCEEDED or job.export is None:
-        accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=export_status_url(job))
+        accepted = job_accepted(job, export_status_url(job))
         return DownloadAnswer(202, "application/json", accepted.model_dump_json(by_alias=True))
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(job)}"'}
     if job.export.bytes <= INLINE_ZIP_MAX_BYTES:

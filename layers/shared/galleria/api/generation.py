@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from galleria.api.links import LinkBuilder
 from galleria.api.models.generation import PriceQuote
-from galleria.api.models.jobs import JobAccepted
 from galleria.api.presenters.generation import generation_result
+from galleria.api.presenters.jobs import job_accepted
 from galleria.domain.jobs import Job, JobStatus
 from galleria.errors import ContentPolicyBlocked, GenerationFailed
 from galleria.generation.service import Quote
@@ -34,8 +34,7 @@ def generation_answer(outcome: Quote | Job, links: LinkBuilder) -> tuple[int, di
         return 200, _json(result)
     if job.status is JobStatus.FAILED:
         raise failure_error(job)
-    accepted = JobAccepted(job_id=job.id, status=job.status.value, status_url=f"/api/v1/jobs/{job.id}")
-    return 202, _json(accepted)
+    return 202, _json(job_accepted(job))
 
 
 def failure_error(job: Job) -> ContentPolicyBlocked | GenerationFailed:

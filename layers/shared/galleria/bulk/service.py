@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from galleria.collections.repository import CollectionsRepository
+from galleria.collection_records import CollectionsRepository
 from galleria.errors import InvalidRequest
 from galleria.items.organise import TagMode, joining, retag
 from galleria.items.repository import ItemsRepository

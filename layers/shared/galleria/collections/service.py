@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from galleria import clock, ids
-from galleria.collections.repository import CollectionPage, CollectionsRepository
-from galleria.domain.collections import Collection
+from galleria.collection_records import CollectionPage, CollectionsRepository
+from galleria.domain.collections import Collection, CollectionPatch
 from galleria.domain.shares import ShareTarget
 from galleria.items.listing import GalleryListing
 from galleria.items.organise import joining, leaving
 from galleria.items.repository import ItemsRepository
 from galleria.items.updates import ItemRefused, ItemUpdater, Outcome
 from galleria.items.writer import ItemWriter
+from galleria.patches import changed_fields
 from galleria.shares.repository import SharesRepository
 
 _MEMBERS_PER_BATCH = 200
@@ -56,9 +57,9 @@ class CollectionsService:
     def get(self, team_id: str, collection_id: str) -> Collection:
         return self.collections.get(team_id, collection_id)
 
-    def update(self, team_id: str, collection_id: str, fields: dict[str, str | None]) -> Collection:
+    def update(self, team_id: str, collection_id: str, patch: CollectionPatch) -> Collection:
         current = self.collections.get(team_id, collection_id)
-        updated = current.model_copy(update={**fields, "updated_at": clock.now_iso()})
+        updated = current.model_copy(update={**changed_fields(patch), "updated_at": clock.now_iso()})
         self.collections.update_details(updated)
         return updated
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel
+
+from galleria.patches import KEEP, Patched
 
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 1000
@@ -18,3 +22,11 @@ class Collection(BaseModel):
     cover_item_id: str | None = None  # the newest listed item
     created_at: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class CollectionPatch:
+    """What a PATCH of a collection changes (``description=None`` clears the description)."""
+
+    name: Patched[str] = KEEP
+    description: Patched[str | None] = KEEP

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from galleria.patches import KEEP, Patched
+
+Visibility = Literal["private", "public"]
 
 
 class Rendition(StrEnum):
@@ -71,3 +76,15 @@ class Item(BaseModel):
     def date_key(self) -> str:
         """The sort position every listing shares: creation time, then id (unique, stable)."""
         return f"{self.created_at}#{self.id}"
+
+
+@dataclass(frozen=True)
+class ItemPatch:
+    """What a PATCH of an item changes (tags already normalised; ``title=None`` clears the title)."""
+
+    tags: Patched[list[str]] = KEEP
+    title: Patched[str | None] = KEEP
+    favorite: Patched[bool] = KEEP
+    visibility: Patched[Visibility] = KEEP
+    rating: Patched[int] = KEEP
+    archived: Patched[bool] = KEEP

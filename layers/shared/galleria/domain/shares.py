@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel
 
+from galleria.patches import KEEP, Patched
+
 # What expiresIn may say, and how long each lasts (None: never expires).
-EXPIRY: dict[str, timedelta | None] = {
+ExpiresIn = Literal["1h", "1d", "7d", "30d", "never"]
+EXPIRY: dict[ExpiresIn, timedelta | None] = {
     "1h": timedelta(hours=1),
     "1d": timedelta(days=1),
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
     "never": None,
 }
-DEFAULT_EXPIRY = "7d"
+DEFAULT_EXPIRY: ExpiresIn = "7d"
 
 
 class ShareTarget(StrEnum):
@@ -36,7 +41,7 @@ class Share(BaseModel):
     target_id: str
     created_at: str
     updated_at: str
-    expires_in: str = DEFAULT_EXPIRY
+    expires_in: ExpiresIn = DEFAULT_EXPIRY
     expires_at: str | None = None
     password_hash: str | None = None  # scrypt, never the password (galleria.shares.passwords)
     allow_download: bool = False
@@ -62,6 +67,18 @@ class Share(BaseModel):
         return ShareState.ACTIVE
 
 
-def expiry_time(expires_in: str, start: datetime) -> datetime | None:
+def expiry_time(expires_in: ExpiresIn, start: datetime) -> datetime | None:
     duration = EXPIRY[expires_in]
     return None if duration is None else start + duration
+
+
+@dataclass(frozen=True)
+class ShareOptions:
+    """A link's options as a request sets them: all of them when it is made, the ones a PATCH
+    names when it changes (``password=None`` removes the password, ``max_views=None`` the cap)."""
+
+    expires_in: Patched[ExpiresIn] = KEEP
+    password: Patched[str | None] = KEEP
+    allow_download: Patched[bool] = KEEP
+    show_metadata: Patched[bool] = KEEP
+    max_views: Patched[int | None] = KEEP

@@ -12,7 +12,7 @@ from galleria import clock, ids, observability
 from galleria.accounts.rate_limits import RateLimiter
 from galleria.accounts.repository import AccountsRepository
 from galleria.catalog import ModelInfo, find_model
-from galleria.collections.repository import CollectionsRepository
+from galleria.collection_records import CollectionsRepository
 from galleria.config import get_settings
 from galleria.domain.items import Rendition
 from galleria.domain.jobs import Job, JobType

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from galleria import dynamo
+from galleria.config import Settings
 from galleria.items.changes import ARCHIVED, FAVORITES, TOTAL, TRASH, Effects
-from galleria.items.records import team_partition
+from galleria.partitions import team_partition
+from galleria.table import TableRepository
 
 TAG_SHARDS = 4
 _MAIN = "FACETS"
@@ -73,10 +75,10 @@ def _with_prefix(counts: dict[str, int], prefix: str) -> dict[str, int]:
     }
 
 
-class FacetCounters:
-    def __init__(self, table: str, client: Any) -> None:
-        self.table = table
-        self.client = client
+class FacetCounters(TableRepository):
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.items_table
 
     def update_ops(self, team_id: str, effects: Effects) -> list[dict[str, Any]]:
         """Transaction parts applying ``effects``: at most one per counter record."""

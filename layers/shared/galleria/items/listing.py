@@ -12,71 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 
-from galleria import clock
-from galleria.collections.repository import CollectionsRepository
+from galleria.collection_records import CollectionsRepository
 from galleria.domain.items import Item
 from galleria.errors import InvalidRequest
+from galleria.items import records
 from galleria.items.changes import FAVORITES, TOTAL, model_counter, type_counter
 from galleria.items.facet_counters import FacetCounters, Facets
-from galleria.items.memberships import collection_partition, tag_partition
-from galleria.items.records import (
-    ARCHIVED_INDEX,
-    DATE_SORT,
-    FAVORITE_INDEX,
-    LIVE_INDEX,
-    MODEL_INDEX,
-    TRASH_INDEX,
-    TRASH_SORT,
-    TYPE_INDEX,
-    team_partition,
-)
-from galleria.items.repository import ItemsRepository, Partition, Range
+from galleria.items.filters import ListingFilter
+from galleria.items.repository import ItemsRepository
 from galleria.pagination import decode_cursor, encode_cursor
+from galleria.partitions import Partition, Range
 
 MAX_READS_PER_PAGE = 1000  # items a cursor request may read when filters are combined or searched
 MAX_FIRST_READS = 20_000  # the same without a cursor (page numbers); also what a total may count
 MAX_PAGE_WITHOUT_CURSOR = 500
 _END_OF_ID = "~"  # sorts after every id character: "{to}~" bounds a whole millisecond
-
-
-@dataclass(frozen=True)
-class ListingFilter:
-    type: str | None = None
-    favorite: bool | None = None
-    model: str | None = None
-    tags: tuple[str, ...] = ()
-    collection: str | None = None
-    search: str | None = None
-    min_rating: int = 0
-    archived: bool = False
-    created_from: str | None = None
-    created_to: str | None = None
-
-    def matches(self, item: Item) -> bool:
-        return (
-            item.live
-            and item.archived == self.archived
-            and (self.type is None or item.type == self.type)
-            and (self.favorite is None or item.favorite == self.favorite)
-            and (self.model is None or item.model == self.model)
-            and all(tag in item.tags for tag in self.tags)
-            and (self.collection is None or self.collection in item.collections)
-            and (self.search is None or self.search.lower() in f"{item.prompt}\n{item.title or ''}".lower())
-            and item.rating >= self.min_rating
-        )
-
-    @property
-    def facet_filters(self) -> int:
-        """How many filters a counter could answer alone (archived=true counts as one)."""
-        singles = (self.type, self.favorite, self.model, self.collection)
-        return sum(value is not None for value in singles) + len(self.tags) + self.archived
-
-    @property
-    def residual(self) -> bool:
-        """Filters no source partition or counter answers by itself."""
-        return bool(self.search or self.min_rating or self.created_from or self.created_to)
 
 
 @dataclass(frozen=True)
@@ -120,22 +71,6 @@ def _cursor(position: str, total: int, exact: bool) -> str:
     return encode_cursor({"p": position, "t": str(total), "x": "1" if exact else "0"})
 
 
-def normalise_instant(value: str, field_name: str, *, end_of_day: bool = False) -> str:
-    """An ISO-8601 date or date-time as stored (``2024-01-15T10:30:00.000Z``). A bare date is its
-    first millisecond, or with ``end_of_day`` its last (so ``to=2024-01-15`` includes that day)."""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidRequest(
-            f"Invalid field '{field_name}': expected an ISO-8601 date or date-time, e.g. 2024-01-15T10:30:00Z"
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if end_of_day and len(value) == len("2024-01-15"):
-        moment += timedelta(days=1, milliseconds=-1)
-    return clock.iso(moment)
-
-
 class GalleryListing:
     def __init__(
         self,
@@ -145,45 +80,32 @@ class GalleryListing:
     ) -> None:
         self.items = items or ItemsRepository()
         self.collections = collections or CollectionsRepository()
-        self.counters = counters or FacetCounters(self.items.table, self.items.client)
+        self.counters = counters or FacetCounters()
 
     # --- sources ---------------------------------------------------------------------------
-    def _index(self, team_id: str, index: str, attribute: str, value: str) -> Partition:
-        return Partition(team_id, attribute, value, DATE_SORT, index=index)
-
     def _sources(self, team_id: str, wanted: ListingFilter, facets: Facets) -> list[Source]:
         """Every source that holds all matching items."""
-        team = team_partition(team_id)
         if wanted.archived:
-            return [Source(self._index(team_id, ARCHIVED_INDEX, "archivedPk", team), facets.archived)]
-        sources = [Source(self._index(team_id, LIVE_INDEX, "livePk", team), facets.count(TOTAL))]
+            return [Source(records.archived(team_id), facets.archived)]
+        sources = [Source(records.listed(team_id), facets.count(TOTAL))]
         if wanted.type:
-            partition = self._index(team_id, TYPE_INDEX, "typePk", f"{team}#{wanted.type}")
-            sources.append(Source(partition, facets.count(type_counter(wanted.type))))
+            sources.append(
+                Source(records.of_type(team_id, wanted.type), facets.count(type_counter(wanted.type)))
+            )
         if wanted.favorite is not None:
             favorites = facets.count(FAVORITES)
             count = favorites if wanted.favorite else facets.count(TOTAL) - favorites
-            partition = self._index(
-                team_id, FAVORITE_INDEX, "favoritePk", f"{team}#{str(wanted.favorite).lower()}"
-            )
-            sources.append(Source(partition, count))
+            sources.append(Source(records.by_favorite(team_id, wanted.favorite), count))
         if wanted.model:
-            partition = self._index(team_id, MODEL_INDEX, "modelPk", f"{team}#{wanted.model}")
-            sources.append(Source(partition, facets.count(model_counter(wanted.model))))
+            count = facets.count(model_counter(wanted.model))
+            sources.append(Source(records.of_model(team_id, wanted.model), count))
         for tag in wanted.tags:
-            partition = Partition(team_id, "pk", tag_partition(team_id, tag), "sk", members=True)
-            sources.append(Source(partition, facets.tags.get(tag, 0), cost_per_item=2))
+            members = self.items.tags.listing(team_id, tag)
+            sources.append(Source(members, facets.tags.get(tag, 0), cost_per_item=2))
         if wanted.collection:
             collection = self.collections.get(team_id, wanted.collection)
-            partition = Partition(
-                team_id,
-                "pk",
-                collection_partition(team_id, wanted.collection),
-                "sk",
-                table=self.collections.table,
-                members=True,
-            )
-            sources.append(Source(partition, collection.item_count, cost_per_item=2))
+            members = self.collections.memberships.listing(team_id, wanted.collection)
+            sources.append(Source(members, collection.item_count, cost_per_item=2))
         return sources
 
     # --- pages -----------------------------------------------------------------------------
@@ -269,17 +191,13 @@ class GalleryListing:
     def hidden_items(self, team_id: str) -> Iterator[Item]:
         """Archived and trashed items, which have no memberships (read in full: for the rare
         operations that must reach every item, such as deleting a collection)."""
-        team = team_partition(team_id)
-        archived = self._index(team_id, ARCHIVED_INDEX, "archivedPk", team)
-        trashed = Partition(team_id, "trashPk", team, TRASH_SORT, index=TRASH_INDEX)
-        for partition in (archived, trashed):
+        for partition in (records.archived(team_id), records.trashed(team_id)):
             for _, item in self.items.scan_partition(partition, Range(), chunk=500):
                 yield item
 
     def trash(self, team_id: str, *, limit: int, page: int = 1, cursor: str | None = None) -> ListingPage:
         """Trashed items, newest deletion first; the trash counter gives the total."""
-        partition = Partition(team_id, "trashPk", team_partition(team_id), TRASH_SORT, index=TRASH_INDEX)
-        source = Source(partition, self.counters.read(team_id, []).trash)
+        source = Source(records.trashed(team_id), self.counters.read(team_id, []).trash)
         state = _parse_cursor(cursor)
         skip = 0 if cursor else (page - 1) * limit
         found, _ = self._collect(source, Range(after=state.position), _trashed, skip + limit + 1, budget=None)

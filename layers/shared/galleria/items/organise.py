@@ -6,13 +6,12 @@ Each returns the item's new state (or the same item when nothing changes) for It
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from galleria.domain.collections import MAX_COLLECTIONS_PER_ITEM
-from galleria.domain.items import Item
+from galleria.domain.items import Item, ItemPatch
 from galleria.items.updates import ItemRefused, Mutation
+from galleria.patches import changed_fields
 from galleria.tags import MAX_TAGS
 
 
@@ -21,15 +20,12 @@ def _live(item: Item) -> None:
         raise ItemRefused("not_found", f"Gallery item {item.id} is in the trash; restore it first")
 
 
-@dataclass(frozen=True)
-class ItemPatch:
-    """The fields a PATCH sets; only those present in the request (tags already normalised)."""
-
-    fields: dict[str, Any]
-
-    def __call__(self, item: Item) -> Item:
+def patching(patch: ItemPatch) -> Mutation:
+    def apply(item: Item) -> Item:
         _live(item)
-        return item.model_copy(update=self.fields)
+        return item.model_copy(update=changed_fields(patch))
+
+    return apply
 
 
 def toggle_favorite(item: Item) -> Item:

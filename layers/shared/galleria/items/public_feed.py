@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from galleria.domain.items import Item
 from galleria.errors import InvalidRequest
 from galleria.items.listing import MAX_PAGE_WITHOUT_CURSOR
-from galleria.items.records import DATE_SORT, PUBLIC_INDEX, PUBLIC_PARTITION
-from galleria.items.repository import ItemsRepository, Partition, Range
+from galleria.items.records import PUBLIC_FEED
+from galleria.items.repository import ItemsRepository
 from galleria.pagination import decode_cursor, encode_cursor
-
-_FEED = Partition("", "publicPk", PUBLIC_PARTITION, DATE_SORT, index=PUBLIC_INDEX)
+from galleria.partitions import Range
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,9 @@ class PublicFeed:
         after = decode_cursor(cursor, ("p",))["p"] if cursor else None
         skip = 0 if cursor else (page - 1) * limit
         found: list[tuple[str, Item]] = []
-        for position, item in self.items.scan_partition(_FEED, Range(after=after), chunk=skip + limit + 1):
+        for position, item in self.items.scan_partition(
+            PUBLIC_FEED, Range(after=after), chunk=skip + limit + 1
+        ):
             if not (item.listed and item.visibility == "public"):  # the index lags a change by a moment
                 continue
             found.append((position, item))

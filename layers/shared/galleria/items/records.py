@@ -18,38 +18,81 @@ partition attribute only while it belongs in it.
 | ByParent         | ``parentPk = TEAM#{team}#{parent}`` | an item's variants (edits, derived images) |
 
 Tags and collections are many per item, which one index key cannot hold: they have membership
-records instead (galleria.items.memberships).
+records instead (galleria.memberships).
 """
 
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from galleria import dynamo
 from galleria.domain.items import Item
-
-LIVE_INDEX = "LiveByDate"
-TYPE_INDEX = "TypeByDate"
-FAVORITE_INDEX = "FavoriteByDate"
-MODEL_INDEX = "ModelByDate"
-ARCHIVED_INDEX = "ArchivedByDate"
-TRASH_INDEX = "TrashByDate"
-
-PURGE_INDEX = "PurgeByTime"
-PUBLIC_INDEX = "PublicByDate"
-PUBLIC_PARTITION = "PUBLIC"
-PARENT_INDEX = "ByParent"
-PUBLIC_ID_INDEX = "PublicById"
+from galleria.partitions import Partition, team_partition
 
 DATE_SORT = "dateSk"
-TRASH_SORT = "trashSk"
-PURGE_SORT = "purgeSk"
+PUBLIC_PARTITION = "PUBLIC"
 PURGE_SHARDS = 4  # the purge index's partitions: trash writes from every team spread over them
 
 
-def team_partition(team_id: str) -> str:
-    return f"TEAM#{team_id}"
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str = DATE_SORT
+
+    def partition(self, team_id: str, value: str) -> Partition:
+        return Partition(team_id, self.partition_key, value, self.sort_key, index=self.name)
+
+
+LIVE = Index("LiveByDate", "livePk")
+TYPE = Index("TypeByDate", "typePk")
+FAVORITE = Index("FavoriteByDate", "favoritePk")
+MODEL = Index("ModelByDate", "modelPk")
+ARCHIVED = Index("ArchivedByDate", "archivedPk")
+TRASH = Index("TrashByDate", "trashPk", "trashSk")
+PURGE = Index("PurgeByTime", "purgePk", "purgeSk")
+PUBLIC = Index("PublicByDate", "publicPk")
+PUBLIC_ID = Index("PublicById", "publicId")  # hash key only: the sort key is unused
+PARENT = Index("ByParent", "parentPk")
+
+
+# --- the partitions a listing reads ------------------------------------------------------------
+def listed(team_id: str) -> Partition:
+    return LIVE.partition(team_id, team_partition(team_id))
+
+
+def of_type(team_id: str, item_type: str) -> Partition:
+    return TYPE.partition(team_id, f"{team_partition(team_id)}#{item_type}")
+
+
+def by_favorite(team_id: str, favorite: bool) -> Partition:
+    return FAVORITE.partition(team_id, f"{team_partition(team_id)}#{str(favorite).lower()}")
+
+
+def of_model(team_id: str, model: str) -> Partition:
+    return MODEL.partition(team_id, f"{team_partition(team_id)}#{model}")
+
+
+def archived(team_id: str) -> Partition:
+    return ARCHIVED.partition(team_id, team_partition(team_id))
+
+
+def trashed(team_id: str) -> Partition:
+    """Newest deletion first (sorted by ``{deletedAt}#{id}``)."""
+    return TRASH.partition(team_id, team_partition(team_id))
+
+
+def variants_of(team_id: str, parent_id: str) -> Partition:
+    return PARENT.partition(team_id, f"{team_partition(team_id)}#{parent_id}")
+
+
+def purge_shard(shard: int) -> Partition:
+    return PURGE.partition("", f"PURGE#{shard}")
+
+
+PUBLIC_FEED = PUBLIC.partition("", PUBLIC_PARTITION)
 
 
 def item_key(team_id: str, item_id: str) -> dict[str, Any]:
@@ -61,35 +104,29 @@ def item_owner(key: dict[str, Any]) -> tuple[str, str]:
     return key["pk"]["S"].removeprefix("TEAM#"), key["sk"]["S"].removeprefix("ITEM#")
 
 
-def parent_partition(team_id: str, parent_id: str) -> str:
-    return f"{team_partition(team_id)}#{parent_id}"
-
-
-def purge_partition(shard: int) -> str:
-    return f"PURGE#{shard}"
-
-
 def index_keys(item: Item) -> dict[str, str]:
     """The index attributes ``item`` carries in its current state."""
-    team = team_partition(item.team_id)
     keys = {DATE_SORT: item.date_key}
+    partitions: list[Partition] = []
     if item.parent_id:
-        keys["parentPk"] = parent_partition(item.team_id, item.parent_id)
+        partitions.append(variants_of(item.team_id, item.parent_id))
     if item.listed:
-        keys["livePk"] = team
-        keys["typePk"] = f"{team}#{item.type}"
-        keys["favoritePk"] = f"{team}#{str(item.favorite).lower()}"
-        keys["modelPk"] = f"{team}#{item.model}"
+        partitions += [
+            listed(item.team_id),
+            of_type(item.team_id, item.type),
+            by_favorite(item.team_id, item.favorite),
+            of_model(item.team_id, item.model),
+        ]
         if item.visibility == "public":
-            keys["publicPk"] = PUBLIC_PARTITION
-            keys["publicId"] = item.id
+            partitions.append(PUBLIC_FEED)
+            keys[PUBLIC_ID.partition_key] = item.id
     elif item.live:
-        keys["archivedPk"] = team
+        partitions.append(archived(item.team_id))
     else:
-        keys["trashPk"] = team
-        keys[TRASH_SORT] = f"{item.deleted_at}#{item.id}"
-        keys["purgePk"] = purge_partition(zlib.crc32(item.id.encode()) % PURGE_SHARDS)
-        keys[PURGE_SORT] = f"{item.purge_at}#{item.id}"
+        partitions += [trashed(item.team_id), purge_shard(zlib.crc32(item.id.encode()) % PURGE_SHARDS)]
+        keys[TRASH.sort_key] = f"{item.deleted_at}#{item.id}"
+        keys[PURGE.sort_key] = f"{item.purge_at}#{item.id}"
+    keys.update((partition.pk_attribute, partition.pk_value) for partition in partitions)
     return keys
 
 

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from galleria import dynamo
 from galleria.config import Settings
 from galleria.domain.items import Item
 from galleria.errors import NotFound
-from galleria.items.memberships import ITEM_ID
-from galleria.items.records import (
-    DATE_SORT,
-    PARENT_INDEX,
-    PUBLIC_ID_INDEX,
-    PURGE_INDEX,
-    from_record,
-    item_key,
-    item_owner,
-    parent_partition,
-    purge_partition,
-)
+from galleria.items.records import PUBLIC_ID, from_record, item_key, item_owner, purge_shard, variants_of
+from galleria.memberships import ITEM_ID, Memberships, tag_partition
+from galleria.partitions import Partition, Range, key_condition
 from galleria.table import TableRepository
 
 if TYPE_CHECKING:
@@ -35,56 +25,10 @@ if TYPE_CHECKING:
 _BATCH_GET_LIMIT = 100  # BatchGetItem's maximum keys per call
 
 
-@dataclass(frozen=True)
-class Partition:
-    """Where a listing reads: an index (or the table) partition, in the order of its sort key.
-
-    ``members`` partitions hold membership records (item ids) rather than items.
-    """
-
-    team_id: str
-    pk_attribute: str
-    pk_value: str
-    sort_attribute: str
-    index: str | None = None
-    table: str | None = None  # None: the items table
-    members: bool = False
-
-
-@dataclass(frozen=True)
-class Range:
-    """Sort-key bounds; ``after`` is an exclusive position in the direction of reading."""
-
-    lower: str | None = None
-    upper: str | None = None
-    after: str | None = None
-    newest_first: bool = True
-
-
-def _key_condition(partition: Partition, bounds: Range) -> tuple[str, dict[str, Any]]:
-    lower, upper = bounds.lower, bounds.upper
-    if bounds.after is not None:
-        if bounds.newest_first:
-            upper = bounds.after if upper is None else min(upper, bounds.after)
-        else:
-            lower = bounds.after if lower is None else max(lower, bounds.after)
-    values: dict[str, Any] = {":pk": {"S": partition.pk_value}}
-    condition = "#pk = :pk"
-    if lower is not None and upper is not None:
-        condition += " AND #sort BETWEEN :lower AND :upper"
-        values.update({":lower": {"S": lower}, ":upper": {"S": upper}})
-    elif lower is not None:
-        condition += " AND #sort >= :lower"
-        values[":lower"] = {"S": lower}
-    elif upper is not None:
-        condition += " AND #sort <= :upper"
-        values[":upper"] = {"S": upper}
-    return condition, values
-
-
 class ItemsRepository(TableRepository):
     def __init__(self, table_name: str | None = None, client: DynamoDBClient | None = None) -> None:
         super().__init__(table_name, client)
+        self.tags = Memberships(self.table, tag_partition)
         self.reads = 0  # items read by scans of partitions (listing budgets count them)
 
     @staticmethod
@@ -122,7 +66,7 @@ class ItemsRepository(TableRepository):
     def scan_partition(self, partition: Partition, bounds: Range, chunk: int) -> Iterator[tuple[str, Item]]:
         """Items in ``partition`` within ``bounds``, in order, with their sort position; read
         ``chunk`` records per query, lazily, so a caller that stops early reads no further."""
-        condition, values = _key_condition(partition, bounds)
+        condition, values = key_condition(partition, bounds)
         query: dict[str, Any] = {
             "TableName": partition.table or self.table,
             "KeyConditionExpression": condition,
@@ -149,8 +93,9 @@ class ItemsRepository(TableRepository):
         """A listed public item by id alone (any team), from the sparse PublicById index."""
         response = self.client.query(
             TableName=self.table,
-            IndexName=PUBLIC_ID_INDEX,
-            KeyConditionExpression="publicId = :id",
+            IndexName=PUBLIC_ID.name,
+            KeyConditionExpression="#id = :id",
+            ExpressionAttributeNames={"#id": PUBLIC_ID.partition_key},
             ExpressionAttributeValues={":id": {"S": item_id}},
             Limit=1,
         )
@@ -158,20 +103,15 @@ class ItemsRepository(TableRepository):
         # The index follows the table by a moment: the item's own state decides.
         return next((item for item in items if item.listed and item.visibility == "public"), None)
 
-    def _variant_partition(self, team_id: str, parent_id: str) -> Partition:
-        return Partition(
-            team_id, "parentPk", parent_partition(team_id, parent_id), DATE_SORT, index=PARENT_INDEX
-        )
-
     def variants(self, team_id: str, parent_id: str, limit: int) -> list[Item]:
         """The item's variants (live and trashed), newest first, at most ``limit``."""
-        found = self.scan_partition(self._variant_partition(team_id, parent_id), Range(), chunk=limit)
+        found = self.scan_partition(variants_of(team_id, parent_id), Range(), chunk=limit)
         return [item for _, item in itertools.islice(found, limit)]
 
     def detach_variants(self, team_id: str, parent_id: str, now: str) -> None:
         """Make the variants of an item that is gone for good roots (no parentId). The version
         bump makes a writer that read a variant before this retry rather than restore the link."""
-        partition = self._variant_partition(team_id, parent_id)
+        partition = variants_of(team_id, parent_id)
         variant_ids = [item.id for _, item in self.scan_partition(partition, Range(), chunk=100)]
         for variant_id in variant_ids:
             dynamo.update_if(  # a variant erased meanwhile is simply skipped
@@ -186,14 +126,14 @@ class ItemsRepository(TableRepository):
     def due_for_purge(self, shard: int, until: str, page_size: int = 100) -> Iterator[list[tuple[str, str]]]:
         """(team, item) of trashed items whose purgeAt is at or before ``until``, oldest first,
         a page at a time, from one shard of the purge index."""
+        partition = purge_shard(shard)
+        condition, values = key_condition(partition, Range(upper=f"{until}#~"))  # '~' sorts after every id
         query: dict[str, Any] = {
             "TableName": self.table,
-            "IndexName": PURGE_INDEX,
-            "KeyConditionExpression": "purgePk = :shard AND purgeSk <= :until",
-            "ExpressionAttributeValues": {
-                ":shard": {"S": purge_partition(shard)},
-                ":until": {"S": f"{until}#~"},  # '~' sorts after every id character
-            },
+            "IndexName": partition.index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#pk": partition.pk_attribute, "#sort": partition.sort_attribute},
+            "ExpressionAttributeValues": values,
             "Limit": page_size,
         }
         while True:

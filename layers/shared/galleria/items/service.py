@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from galleria.accounts.repository import AccountsRepository
-from galleria.collections.repository import CollectionsRepository
-from galleria.domain.items import Item, Rendition
+from galleria.collection_records import CollectionsRepository
+from galleria.domain.items import Item, ItemPatch, Rendition
 from galleria.errors import (
     Conflict,
     GalleriaError,
@@ -16,13 +16,15 @@ from galleria.errors import (
     PlanUpgradeRequired,
     ServiceUnavailable,
 )
-from galleria.items.facet_counters import Facets
-from galleria.items.listing import GalleryListing, ListingFilter, ListingPage
-from galleria.items.organise import ItemPatch, toggle_favorite
+from galleria.items.facet_counters import FacetCounters, Facets
+from galleria.items.filters import ListingFilter
+from galleria.items.listing import GalleryListing, ListingPage
+from galleria.items.organise import patching, toggle_favorite
 from galleria.items.repository import ItemsRepository
 from galleria.items.trash import Erasing, forever, from_trash, restoring, to_trash, trashing
 from galleria.items.updates import ItemRefused, ItemUpdater, Mutation, Outcome, SideEffects
 from galleria.items.writer import ItemWriter
+from galleria.patches import KEEP
 from galleria.storage import MediaStorage, extension_for, tmp_object_key
 
 # Lambda answers at most 6 MB, base64 adds a third: larger files go out as a presigned redirect.
@@ -82,9 +84,10 @@ class GalleryService:
         self.accounts = accounts or AccountsRepository()
         self.storage = storage or MediaStorage()
         self.collections = collections or CollectionsRepository()
-        writer = ItemWriter(self.items.table, self.collections, self.accounts)
+        counters = FacetCounters(self.items.table)
+        writer = ItemWriter(self.items.table, self.collections, self.accounts, counters)
         self.updater = ItemUpdater(self.items, writer)
-        self.listing = GalleryListing(self.items, self.collections, writer.counters)
+        self.listing = GalleryListing(self.items, self.collections, counters)
 
     # --- reading ---------------------------------------------------------------------------
     def list(
@@ -126,15 +129,15 @@ class GalleryService:
             raise refusal_error(outcome.failed[item_id])
         return outcome
 
-    def update(self, team_id: str, item_id: str, fields: dict[str, object]) -> Item:
-        if "visibility" in fields:
+    def update(self, team_id: str, item_id: str, patch: ItemPatch) -> Item:
+        if patch.visibility is not KEEP:
             team = self.accounts.get_team(team_id)
-            if fields["visibility"] != team.limits.default_visibility and not team.limits.item_visibility:
+            if patch.visibility != team.limits.default_visibility and not team.limits.item_visibility:
                 raise PlanUpgradeRequired(
                     f"On the {team.plan.value} plan every image is {team.limits.default_visibility}; "
                     "paid plans may set visibility per item"
                 )
-        return self._change_one(team_id, item_id, ItemPatch(fields)).items[0]
+        return self._change_one(team_id, item_id, patching(patch)).items[0]
 
     def toggle_favorite(self, team_id: str, item_id: str) -> Item:
         return self._change_one(team_id, item_id, toggle_favorite).items[0]

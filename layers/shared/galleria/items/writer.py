@@ -7,17 +7,21 @@ so a bulk operation packs many items into each transaction (at most 100 parts, D
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from galleria import aws, dynamo
+from galleria import dynamo
 from galleria.accounts.repository import AccountsRepository
-from galleria.collections.repository import CollectionsRepository
-from galleria.config import get_settings
+from galleria.collection_records import CollectionsRepository
+from galleria.config import Settings
 from galleria.items.changes import Change, Effects, effects_of, listed_collections, listed_tags
 from galleria.items.facet_counters import FacetCounters
-from galleria.items.memberships import Memberships, tag_partition
 from galleria.items.records import item_key, to_record
+from galleria.memberships import Memberships, tag_partition
+from galleria.table import TableRepository
 from galleria.transactions import transact_write
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 MAX_TRANSACTION_PARTS = 100
 
@@ -29,27 +33,24 @@ def _total_effects(changes: list[Change]) -> Effects:
     return total
 
 
-class ItemWriter:
+class ItemWriter(TableRepository):
     def __init__(
         self,
         table_name: str | None = None,
         collections: CollectionsRepository | None = None,
         accounts: AccountsRepository | None = None,
-        client: Any | None = None,
+        counters: FacetCounters | None = None,
+        client: DynamoDBClient | None = None,
     ) -> None:
-        self.table = table_name or get_settings().items_table
-        self._client = client
+        super().__init__(table_name, client)
         self.collections = collections or CollectionsRepository(client=client)
         self.accounts = accounts or AccountsRepository(client=client)
+        self.counters = counters or FacetCounters(self.table, client)
         self.tags = Memberships(self.table, tag_partition)
 
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
-
-    @property
-    def counters(self) -> FacetCounters:
-        return FacetCounters(self.table, self.client)
+    @staticmethod
+    def default_table(settings: Settings) -> str:
+        return settings.items_table
 
     # --- parts -----------------------------------------------------------------------------
     def item_op(self, change: Change) -> dict[str, Any]:

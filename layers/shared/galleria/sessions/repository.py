@@ -15,7 +15,7 @@ from galleria import clock, dynamo, ids
 from galleria.config import Settings
 from galleria.domain.jobs import JobStatus
 from galleria.errors import NotFound
-from galleria.items.records import team_partition
+from galleria.partitions import team_partition
 from galleria.table import TableRepository
 
 

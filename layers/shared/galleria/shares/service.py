@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from galleria import clock
-from galleria.collections.repository import CollectionsRepository
-from galleria.domain.shares import DEFAULT_EXPIRY, Share, ShareState, ShareTarget, expiry_time
+from galleria.collection_records import CollectionsRepository
+from galleria.domain.shares import DEFAULT_EXPIRY, Share, ShareOptions, ShareState, ShareTarget, expiry_time
 from galleria.errors import Conflict, NotFound
 from galleria.items.repository import ItemsRepository
+from galleria.patches import KEEP, changed_fields
 from galleria.shares.passwords import hash_password
 from galleria.shares.repository import SharesRepository
 from galleria.shares.tokens import new_share_token
@@ -28,7 +31,7 @@ class SharesService:
         self.collections = collections or CollectionsRepository()
 
     def share(
-        self, team_id: str, target: ShareTarget, target_id: str, options: dict[str, Any]
+        self, team_id: str, target: ShareTarget, target_id: str, options: ShareOptions
     ) -> tuple[Share, bool]:
         """The target's active link, made now if it has none; True when it was made by this call.
         While a link is active the same token comes back, whatever options are asked (PATCH changes them)."""
@@ -51,7 +54,7 @@ class SharesService:
             raise NotFound(f"{target.value.capitalize()} {target_id} has no active share link")
         return share
 
-    def update(self, team_id: str, target: ShareTarget, target_id: str, changes: dict[str, Any]) -> Share:
+    def update(self, team_id: str, target: ShareTarget, target_id: str, changes: ShareOptions) -> Share:
         share = self.get(team_id, target, target_id)
         changed = share.model_copy(
             update={**self._options(changes, clock.now()), "updated_at": clock.now_iso()}
@@ -94,9 +97,10 @@ class SharesService:
             return token, None
         return token, share
 
-    def _new_share(self, team_id: str, target: ShareTarget, target_id: str, options: dict[str, Any]) -> Share:
+    def _new_share(self, team_id: str, target: ShareTarget, target_id: str, options: ShareOptions) -> Share:
         now = clock.now()
-        defaults = {"expires_in": DEFAULT_EXPIRY, **options}
+        if options.expires_in is KEEP:
+            options = replace(options, expires_in=DEFAULT_EXPIRY)
         return Share(
             token=new_share_token(),
             team_id=team_id,
@@ -104,17 +108,17 @@ class SharesService:
             target_id=target_id,
             created_at=clock.iso(now),
             updated_at=clock.iso(now),
-            **self._options(defaults, now),
+            **self._options(options, now),
         )
 
     @staticmethod
-    def _options(changes: dict[str, Any], now: Any) -> dict[str, Any]:
+    def _options(options: ShareOptions, now: datetime) -> dict[str, Any]:
         """Request options → record fields: the password hashed (None removes it), expiry computed."""
-        fields = {k: v for k, v in changes.items() if k in ("allow_download", "show_metadata", "max_views")}
-        if "password" in changes:
-            fields["password_hash"] = hash_password(changes["password"]) if changes["password"] else None
-        if "expires_in" in changes:
-            expires = expiry_time(changes["expires_in"], now)
-            fields["expires_in"] = changes["expires_in"]
+        fields = changed_fields(replace(options, password=KEEP, expires_in=KEEP))
+        if options.password is not KEEP:
+            fields["password_hash"] = hash_password(options.password) if options.password else None
+        if options.expires_in is not KEEP:
+            expires = expiry_time(options.expires_in, now)
+            fields["expires_in"] = options.expires_in
             fields["expires_at"] = clock.iso(expires) if expires else None
         return fields

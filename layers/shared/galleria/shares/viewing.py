@@ -12,12 +12,13 @@ import math
 from dataclasses import dataclass
 
 from galleria import clock, media_links
-from galleria.collections.repository import CollectionsRepository
+from galleria.collection_records import CollectionsRepository
 from galleria.domain.collections import Collection
 from galleria.domain.items import Item, Rendition
 from galleria.domain.shares import Share, ShareState, ShareTarget
 from galleria.errors import Forbidden, GalleriaError, Gone, NotFound, RateLimited, Unauthorized
-from galleria.items.listing import GalleryListing, ListingFilter
+from galleria.items.filters import ListingFilter
+from galleria.items.listing import GalleryListing
 from galleria.items.repository import ItemsRepository
 from galleria.shares.access import ShareAccess
 from galleria.shares.passwords import verify_password

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from galleria.api.models.common import CollectionRef, RequestModel, ResponseModel
+from galleria.tags import normalise_tags
 
 # Ids in bulk bodies: checked one by one (a malformed id fails alone, as not_found).
 BulkItemId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -28,6 +29,9 @@ class BulkTagIn(RequestModel):
     item_ids: BulkItemIds
     tags: Annotated[list[str], Field(min_length=1, max_length=200)]
     mode: Literal["add", "remove", "replace"] = "add"
+
+    def normalised_tags(self) -> list[str]:
+        return normalise_tags(self.tags)
 
 
 class BulkCollectIn(RequestModel):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import StringConstraints
 
 from galleria.api.models.bulk import FailedIdOut
 from galleria.api.models.common import NoNul, RequestModel, ResponseModel
-from galleria.errors import InvalidRequest
+from galleria.domain.collections import CollectionPatch
 
 CollectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
@@ -23,11 +23,8 @@ class CollectionPatchIn(RequestModel):
     name: CollectionName | None = None
     description: Description | None = None
 
-    def changes(self) -> dict[str, Any]:
-        fields = {name: getattr(self, name) for name in self.model_fields_set}
-        if "name" in fields and fields["name"] is None:
-            raise InvalidRequest("Invalid field 'name': must not be null")
-        return fields
+    def patch(self) -> CollectionPatch:
+        return CollectionPatch(**self.sent_fields(clearable=("description",)))
 
 
 class CollectionOut(ResponseModel):

@@ -3,19 +3,21 @@ and the ids that name items and collections."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from galleria import ids
+from galleria.errors import InvalidRequest
 
 ItemId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.ITEM))]
 CollectionId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.COLLECTION))]
-# Ids in paths: any plain id of the right kind is looked up (an unknown one answers 404), while
-# path characters, quotes and the like are refused before any lookup.
-ItemRef = Annotated[str, StringConstraints(pattern=r"^gal_[A-Za-z0-9]{1,64}$")]
-CollectionRef = Annotated[str, StringConstraints(pattern=r"^col_[A-Za-z0-9]{1,64}$")]
+# Ids that name something to look up (galleria.ids.reference_pattern): an unknown one answers 404.
+ItemRef = Annotated[str, StringConstraints(pattern=ids.reference_pattern(ids.ITEM))]
+CollectionRef = Annotated[str, StringConstraints(pattern=ids.reference_pattern(ids.COLLECTION))]
+JobRef = Annotated[str, StringConstraints(pattern=ids.reference_pattern(ids.JOB))]
+SessionRef = Annotated[str, StringConstraints(pattern=ids.reference_pattern(ids.SESSION))]
 
 
 def _no_nul(value: str) -> str:
@@ -34,6 +36,14 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True, defer_build=True
     )
+
+    def sent_fields(self, *, clearable: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The fields the request names, for a patch; null only where ``clearable`` allows it."""
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        for name, value in fields.items():
+            if value is None and name not in clearable:
+                raise InvalidRequest(f"Invalid field '{to_camel(name)}': must not be null")
+        return fields
 
 
 class ResponseModel(BaseModel):

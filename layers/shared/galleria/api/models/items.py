@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, StringConstraints, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 
-from galleria.api.models.common import NoNul, RequestModel, ResponseModel
+from galleria.api.models.common import CollectionRef, NoNul, RequestModel, ResponseModel
 from galleria.api.models.public import PublicItemOut
-from galleria.errors import InvalidRequest
+from galleria.domain.items import ItemPatch, Visibility
+from galleria.items.filters import ListingFilter, normalise_instant
 from galleria.tags import normalise_tags
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul]
@@ -66,25 +74,63 @@ class GalleryPage(ResponseModel):
         return data
 
 
+class GalleryQuery(BaseModel):
+    """The gallery listing's query string: paging, order and filters (strings coerced, as a query
+    string holds nothing else)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    cursor: Annotated[str | None, Field(max_length=2000)] = None
+    type: Literal["image", "video"] | None = None
+    tags: Annotated[str | None, Field(max_length=2000)] = None
+    collection: CollectionRef | None = None
+    search: Annotated[str | None, Field(max_length=200)] = None
+    model: Annotated[str | None, Field(max_length=100)] = None
+    from_: Annotated[str | None, Field(alias="from", max_length=40)] = None
+    to: Annotated[str | None, Field(max_length=40)] = None
+    favorite: bool | None = None
+    sort: Literal["newest", "oldest"] = "newest"
+    min_rating: Annotated[int, Field(alias="minRating", ge=0, le=5)] = 0
+    archived: bool = False
+
+    def listing_filter(self) -> ListingFilter:
+        tags = [tag for tag in self.tags.split(",") if tag.strip()] if self.tags else []
+        return ListingFilter(
+            type=self.type,
+            favorite=self.favorite,
+            model=self.model or None,
+            tags=tuple(normalise_tags(tags)),
+            collection=self.collection,
+            search=self.search.strip() or None if self.search else None,
+            min_rating=self.min_rating,
+            archived=self.archived,
+            created_from=normalise_instant(self.from_, "from") if self.from_ else None,
+            created_to=normalise_instant(self.to, "to", end_of_day=True) if self.to else None,
+        )
+
+    @property
+    def newest_first(self) -> bool:
+        return self.sort == "newest"
+
+
 class ItemPatchIn(RequestModel):
     tags: Annotated[list[str], Field(max_length=200)] | None = None
     title: Title | None = None
     favorite: bool | None = None
-    visibility: Literal["private", "public"] | None = None
+    visibility: Visibility | None = None
     rating: Annotated[int, Field(ge=0, le=5)] | None = None
     archived: bool | None = None
 
-    def changes(self) -> dict[str, Any]:
-        """The fields the request names (``title: null`` clears the title; tags normalised)."""
-        fields = {name: getattr(self, name) for name in self.model_fields_set}
-        for name in ("tags", "favorite", "visibility", "rating", "archived"):
-            if name in fields and fields[name] is None:
-                raise InvalidRequest(f"Invalid field '{name}': must not be null")
+    def patch(self) -> ItemPatch:
+        """The fields the request names (``title: null`` or ``""`` clears the title; tags normalised)."""
+        fields = self.sent_fields(clearable=("title",))
         if "tags" in fields:
             fields["tags"] = normalise_tags(fields["tags"])
         if fields.get("title") == "":
             fields["title"] = None
-        return fields
+        return ItemPatch(**fields)
 
 
 class FavoriteOut(ResponseModel):

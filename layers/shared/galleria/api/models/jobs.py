@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import StringConstraints
-
-from galleria import ids
 from galleria.api.models.common import ResponseModel
-
-JobId = Annotated[str, StringConstraints(pattern=ids.id_pattern(ids.JOB))]
 
 
 class JobAccepted(ResponseModel):

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
-from pydantic.alias_generators import to_camel
 
 from galleria.api.models.common import RequestModel, ResponseModel
-from galleria.errors import InvalidRequest
+from galleria.domain.shares import DEFAULT_EXPIRY, ExpiresIn, ShareOptions
 
-ExpiresIn = Literal["1h", "1d", "7d", "30d", "never"]
 SharePassword = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 MaxViews = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 class ShareIn(RequestModel):
-    expires_in: ExpiresIn = "7d"
+    expires_in: ExpiresIn = DEFAULT_EXPIRY
     password: SharePassword | None = None
     allow_download: bool = False
     show_metadata: bool = True
     max_views: MaxViews | None = None
 
-    def options(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+    def options(self) -> ShareOptions:
+        return ShareOptions(**self.model_dump())
 
 
 class SharePatchIn(RequestModel):
@@ -35,12 +33,8 @@ class SharePatchIn(RequestModel):
     show_metadata: bool | None = None
     max_views: MaxViews | None = None
 
-    def changes(self) -> dict[str, Any]:
-        fields = {name: getattr(self, name) for name in self.model_fields_set}
-        for name in ("expires_in", "allow_download", "show_metadata"):
-            if name in fields and fields[name] is None:
-                raise InvalidRequest(f"Invalid field '{to_camel(name)}': must not be null")
-        return fields
+    def options(self) -> ShareOptions:
+        return ShareOptions(**self.sent_fields(clearable=("password", "max_views")))
 
 
 class ShareOut(ResponseModel):

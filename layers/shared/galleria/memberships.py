@@ -1,9 +1,10 @@
 """Membership records: one per (tag or collection, listed item), in the item's listing order.
 
 Keyed ``{group partition}/{dateSk of the item}``: a tag or collection listing queries the
-partition in order and reads the
-items with one BatchGet, so a page costs about twice the page size in reads whatever the
-gallery's size. Only listed items (live, not archived) have memberships, like the counters.
+partition in order and reads the items with one BatchGet, so a page costs about twice the page
+size in reads whatever the gallery's size. Only listed items (live, not archived) have
+memberships, like the counters. Tag memberships live in the items table, collection memberships
+in the collections table.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from galleria.domain.items import Item
-from galleria.items.records import team_partition
+from galleria.partitions import Partition, team_partition
 
 ITEM_ID = "itemId"
+_PK = "pk"
+_SK = "sk"
 
 
 def tag_partition(team_id: str, tag: str) -> str:
@@ -34,7 +37,7 @@ class Memberships:
     partition: Callable[[str, str], str]
 
     def _key(self, item: Item, group: str) -> dict[str, Any]:
-        return {"pk": {"S": self.partition(item.team_id, group)}, "sk": {"S": item.date_key}}
+        return {_PK: {"S": self.partition(item.team_id, group)}, _SK: {"S": item.date_key}}
 
     def put_op(self, item: Item, group: str) -> dict[str, Any]:
         record = {**self._key(item, group), ITEM_ID: {"S": item.id}}
@@ -42,3 +45,7 @@ class Memberships:
 
     def delete_op(self, item: Item, group: str) -> dict[str, Any]:
         return {"Delete": {"TableName": self.table, "Key": self._key(item, group)}}
+
+    def listing(self, team_id: str, group: str) -> Partition:
+        """The group's members in their items' listing order."""
+        return Partition(team_id, _PK, self.partition(team_id, group), _SK, table=self.table, members=True)

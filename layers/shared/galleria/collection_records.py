@@ -1,7 +1,8 @@
-"""Data access for the collections table.
+"""Data access for the collections table: the collections and their memberships.
 
 Layout: ``TEAM#{team}/COL#{id}`` a collection; ``TEAM#{team}#COL#{id}/{dateSk}`` its memberships
-(galleria.items.memberships), newest item last in key order.
+(galleria.memberships), newest item last in key order. The items writer (memberships, counts,
+covers) and the collections service both use it, so it lives in neither package.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from galleria import dynamo
 from galleria.config import Settings
 from galleria.domain.collections import Collection
 from galleria.errors import InvalidRequest, NotFound
-from galleria.items.memberships import ITEM_ID, Memberships, collection_partition
-from galleria.items.records import team_partition
+from galleria.memberships import ITEM_ID, Memberships, collection_partition
 from galleria.pagination import decode_cursor, encode_cursor
+from galleria.partitions import team_partition
 from galleria.table import TableRepository
 
 if TYPE_CHECKING:
